@@ -1,0 +1,2 @@
+//! Wharf config crate.
+#![forbid(unsafe_code)]

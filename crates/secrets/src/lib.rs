@@ -1,0 +1,2 @@
+//! Wharf secrets crate.
+#![forbid(unsafe_code)]

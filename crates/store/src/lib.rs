@@ -1,0 +1,2 @@
+//! Wharf store crate.
+#![forbid(unsafe_code)]
