@@ -106,6 +106,22 @@ impl Secret {
         self.status == SecretStatus::Empty && self.payload.is_empty()
     }
 
+    /// True when every field is at its zero value (the secret serializes as `{}` and is omitted
+    /// from its parent object).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// True for the `Redacted` placeholder.
+    pub fn is_redacted(&self) -> bool {
+        self.status == SecretStatus::Redacted
+    }
+
+    /// True for a cleartext input secret (status `Plain`).
+    pub fn is_plain(&self) -> bool {
+        self.status == SecretStatus::Plain
+    }
+
     /// True when the payload is ciphertext of some scheme.
     pub fn is_encrypted(&self) -> bool {
         self.status.is_encrypted()

@@ -1,0 +1,1 @@
+//! Group inheritance (placeholder).

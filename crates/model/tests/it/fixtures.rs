@@ -1,0 +1,1 @@
+//! Hand-written SFTPGo-shaped JSON fixtures (not captured from SFTPGo).
