@@ -179,8 +179,7 @@ fn classify(key: &str, schema: &Node, allow_dots: bool) -> Target {
     let mut path = Vec::new();
     let mut pattern = String::new();
     let mut node = schema;
-    let mut tokens = tokens.into_iter();
-    while let Some(token) = tokens.next() {
+    for token in tokens {
         if token.is_empty() {
             return Target::NotAKey;
         }
