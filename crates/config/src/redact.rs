@@ -13,6 +13,43 @@ fn mask(value: &mut String) {
     }
 }
 
+/// Writes `value` for `{:?}` as `Name {json}` with the fields at `secrets` masked. Paths are
+/// dotted; `*` stands for every element of a list. Logging a configuration section therefore
+/// never prints a password.
+pub(crate) fn debug_masked<T: serde::Serialize>(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    value: &T,
+    secrets: &[&str],
+) -> std::fmt::Result {
+    let mut tree = serde_json::to_value(value).map_err(|_| std::fmt::Error)?;
+    for path in secrets {
+        let segments: Vec<&str> = path.split('.').collect();
+        mask_at(&mut tree, &segments);
+    }
+    write!(f, "{name} {tree}")
+}
+
+fn mask_at(node: &mut serde_json::Value, path: &[&str]) {
+    match path.split_first() {
+        None => {
+            if let serde_json::Value::String(s) = node {
+                mask(s);
+            }
+        }
+        Some((&"*", rest)) => {
+            if let serde_json::Value::Array(items) = node {
+                items.iter_mut().for_each(|item| mask_at(item, rest));
+            }
+        }
+        Some((seg, rest)) => {
+            if let Some(child) = node.get_mut(*seg) {
+                mask_at(child, rest);
+            }
+        }
+    }
+}
+
 /// Hides the password of `scheme://user:password@host/...` URLs.
 fn mask_url_password(value: &mut String) {
     let Some(scheme_end) = value.find("://") else {
@@ -77,6 +114,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut c = Config::default();
+        c.data_provider.password = "dbpw".to_owned();
+        c.httpd.signing_passphrase = "signpw".to_owned();
+        c.httpd.setup.installation_code = "codepw".to_owned();
+        c.httpd.bindings[0].oidc.client_secret = "oidcpw".to_owned();
+        c.http.headers.push(crate::HttpHeader {
+            key: "Authorization".to_owned(),
+            value: "tokenpw".to_owned(),
+            url: String::new(),
+        });
+        c.kms.secrets.master_key = "masterpw".to_owned();
+        c.smtp.password = "smtppw".to_owned();
+        c.smtp.oauth2.refresh_token = "refreshpw".to_owned();
+        let shown = format!("{c:?}");
+        for secret in ["dbpw", "signpw", "codepw", "oidcpw", "tokenpw", "masterpw", "smtppw", "refreshpw"] {
+            assert!(!shown.contains(secret), "{secret} visible in Debug output");
+        }
+        assert!(shown.contains("Authorization"));
+        for secret in ["dbpw", "signpw", "oidcpw", "smtppw"] {
+            assert!(!format!("{:?}", c.redacted()).contains(secret));
+        }
+    }
 
     #[test]
     fn url_passwords() {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `data_provider`: database settings, provider hooks, password policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DataProviderConfig {
     /// `sqlite`, `mysql`, `postgresql`, `cockroachdb`, `bolt` or `memory`.
@@ -222,5 +222,11 @@ pub struct NodeConfig {
 impl Default for NodeConfig {
     fn default() -> Self {
         Self { host: String::new(), port: 0, proto: "http".to_owned() }
+    }
+}
+
+impl std::fmt::Debug for DataProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "DataProviderConfig", self, &["password", "connection_string"])
     }
 }

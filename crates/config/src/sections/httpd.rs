@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::cors::CorsConfig;
 
 /// `httpd`: HTTP listener settings and web UI resources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpdConfig {
     /// Listeners.
@@ -163,7 +163,7 @@ impl Default for HttpdBinding {
 }
 
 /// `httpd.bindings[].oidc`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OidcConfig {
     /// Client ID.
@@ -296,7 +296,7 @@ pub struct UiBranding {
 }
 
 /// `httpd.setup`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SetupConfig {
     /// Code required to create the first admin (empty = none).
@@ -313,3 +313,26 @@ impl Default for SetupConfig {
 
 /// Default `httpd.setup.installation_code_hint`, also restored when the configured one is blank.
 pub const DEFAULT_INSTALLATION_CODE_HINT: &str = "Installation code";
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "OidcConfig", self, &["client_secret"])
+    }
+}
+
+impl std::fmt::Debug for SetupConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "SetupConfig", self, &["installation_code"])
+    }
+}
+
+impl std::fmt::Debug for HttpdConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(
+            f,
+            "HttpdConfig",
+            self,
+            &["signing_passphrase", "setup.installation_code", "bindings.*.oidc.client_secret"],
+        )
+    }
+}

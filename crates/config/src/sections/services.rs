@@ -91,7 +91,7 @@ pub struct TlsKeyPair {
 }
 
 /// One element of `http.headers`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpHeader {
     /// Header name.
@@ -145,7 +145,7 @@ pub struct KmsConfig {
 }
 
 /// `kms.secrets`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KmsSecrets {
     /// KMS URL (empty = `local://`).
@@ -189,7 +189,7 @@ impl Default for TotpConfig {
 }
 
 /// `smtp`: outgoing e-mail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
     /// Server host (empty disables e-mail).
@@ -235,7 +235,7 @@ impl Default for SmtpConfig {
 }
 
 /// `smtp.oauth2`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpOauth2 {
     /// 0 Google, 1 Microsoft.
@@ -312,4 +312,33 @@ pub struct AuthOptions {
     /// Bits of the authentication methods handled (1 password, 2 public key, 4 keyboard
     /// interactive, 8 TLS certificate).
     pub scope: i64,
+}
+
+impl std::fmt::Debug for HttpHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "HttpHeader", self, &["value"])
+    }
+}
+
+impl std::fmt::Debug for KmsSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "KmsSecrets", self, &["master_key"])
+    }
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(
+            f,
+            "SmtpConfig",
+            self,
+            &["password", "oauth2.client_secret", "oauth2.refresh_token"],
+        )
+    }
+}
+
+impl std::fmt::Debug for SmtpOauth2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::redact::debug_masked(f, "SmtpOauth2", self, &["client_secret", "refresh_token"])
+    }
 }
