@@ -304,3 +304,12 @@ impl Backend for MemoryBackend {
 
     async fn close(&self) {}
 }
+
+impl MemoryBackend {
+    /// Moves all data of `other` into this store, replacing what was here (used to swap in a freshly
+    /// loaded dump only once it has loaded completely).
+    pub fn replace_with(&self, other: &MemoryBackend) {
+        let fresh = std::mem::take(&mut *other.lock());
+        *self.lock() = fresh;
+    }
+}
