@@ -50,6 +50,7 @@ pub use folder::Folder;
 pub use group::{Group, GroupUserSettings};
 pub use iplist::{IpListEntry, IpListMode, IpListType};
 pub use kind::{CONFIGS_KEY, Kind, Object, Reference};
+pub use output::Output;
 pub use role::Role;
 pub use secret::{Secret, SecretStatus};
 pub use share::{Share, ShareScope};
