@@ -9,9 +9,9 @@
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 
+use super::crypt_b64;
 use super::{HashFormat, PasswordError};
 
-const ALPHABET: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const MAX_SALT_LEN: usize = 8;
 const ENCODED_LEN: usize = 22;
 
@@ -21,7 +21,7 @@ pub(super) fn verify(format: HashFormat, password: &[u8], stored: &str) -> Resul
     let (salt, encoded) = rest
         .split_once('$')
         .ok_or_else(|| PasswordError::malformed(format, "expected <salt>$<hash> after the prefix"))?;
-    if encoded.len() != ENCODED_LEN || !encoded.bytes().all(|b| ALPHABET.contains(&b)) {
+    if encoded.len() != ENCODED_LEN || !crypt_b64::is_valid(encoded) {
         return Err(PasswordError::malformed(format, "hash must be 22 characters of crypt base64"));
     }
     let actual = md5_crypt(password, salt.as_bytes(), magic.as_bytes());
@@ -77,19 +77,10 @@ fn md5_crypt(password: &[u8], salt: &[u8], magic: &[u8]) -> String {
 
     let mut out = String::with_capacity(ENCODED_LEN);
     for (a, b, c) in [(0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5)] {
-        let group = (u32::from(digest[a]) << 16) | (u32::from(digest[b]) << 8) | u32::from(digest[c]);
-        push_b64(&mut out, group, 4);
+        crypt_b64::push_group(&mut out, digest[a], digest[b], digest[c]);
     }
-    push_b64(&mut out, u32::from(digest[11]), 2);
+    crypt_b64::push(&mut out, u32::from(digest[11]), 2);
     out
-}
-
-/// Appends `count` characters for the low bits of `value`, least significant six bits first.
-fn push_b64(out: &mut String, mut value: u32, count: usize) {
-    for _ in 0..count {
-        out.push(char::from(ALPHABET[(value & 0x3f) as usize]));
-        value >>= 6;
-    }
 }
 
 #[cfg(test)]

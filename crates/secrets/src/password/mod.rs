@@ -11,6 +11,7 @@
 
 mod argon2id;
 mod bcrypt_hash;
+mod crypt_b64;
 mod digest;
 mod error;
 mod format;
