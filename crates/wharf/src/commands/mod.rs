@@ -1,0 +1,8 @@
+//! One module per command.
+
+pub mod generate;
+pub mod loaddata;
+pub mod ping;
+pub mod provider;
+pub mod resetpwd;
+pub mod serve;
