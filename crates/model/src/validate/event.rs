@@ -43,7 +43,7 @@ impl Validate for EventAction {
         let e = Errs::new(Kind::EventAction, &self.name);
         check_name(ctx.naming_rules, &self.name, &e, "name")?;
         self.rules.clear();
-        let o = std::mem::take(&mut self.options);
+        let o = self.options.clone();
         let mut kept = ActionOptions::default();
         match self.action_type {
             ActionType::Http => {
@@ -288,7 +288,7 @@ fn validate_fs_action(c: &mut FsActionConfig, e: &Errs) -> VResult {
     let mut kept = FsActionConfig { action_type: t, ..FsActionConfig::default() };
     match t {
         FS_ACTION_RENAME => {
-            kept.renames = std::mem::take(&mut c.renames);
+            kept.renames = c.renames.clone();
             if kept.renames.is_empty() {
                 return Err(e.err(f("renames"), "no path to rename specified"));
             }
@@ -299,7 +299,7 @@ fn validate_fs_action(c: &mut FsActionConfig, e: &Errs) -> VResult {
             }
         }
         FS_ACTION_COPY => {
-            kept.copy = std::mem::take(&mut c.copy);
+            kept.copy = c.copy.clone();
             if kept.copy.is_empty() {
                 return Err(e.err(f("copy"), "no path to copy specified"));
             }
@@ -317,19 +317,19 @@ fn validate_fs_action(c: &mut FsActionConfig, e: &Errs) -> VResult {
             }
         }
         FS_ACTION_DELETE => {
-            kept.deletes = std::mem::take(&mut c.deletes);
+            kept.deletes = c.deletes.clone();
             clean_list(&mut kept.deletes, e, &f("deletes"), "path to delete")?;
         }
         FS_ACTION_MKDIRS => {
-            kept.mkdirs = std::mem::take(&mut c.mkdirs);
+            kept.mkdirs = c.mkdirs.clone();
             clean_list(&mut kept.mkdirs, e, &f("mkdirs"), "directory to create")?;
         }
         FS_ACTION_EXIST => {
-            kept.exist = std::mem::take(&mut c.exist);
+            kept.exist = c.exist.clone();
             clean_list(&mut kept.exist, e, &f("exist"), "path to check")?;
         }
         _ => {
-            kept.compress = std::mem::take(&mut c.compress);
+            kept.compress = c.compress.clone();
             let comp = &mut kept.compress;
             if comp.name.trim().is_empty() {
                 return Err(e.err(f("compress.name"), "is mandatory"));
