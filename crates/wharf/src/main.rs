@@ -26,10 +26,17 @@ fn parse() -> Result<Cli, ExitCode> {
             Err(ExitCode::from(2))
         }
         Err(e) => {
+            // clap's message is the first paragraph; later paragraphs are usage and tips.
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("wharf: {first} (see wharf --help)");
+            let message: Vec<&str> = text
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = message.join(" ");
+            let message = message.trim_start_matches("error: ");
+            eprintln!("wharf: {message} (see wharf --help)");
             Err(ExitCode::from(2))
         }
     }

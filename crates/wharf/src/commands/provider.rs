@@ -60,17 +60,17 @@ pub async fn reset(args: ResetArgs) -> Result<()> {
     let store = setup::open_store(&loaded).await?;
     if !args.force {
         let dp = &loaded.config.data_provider;
-        eprint!(
-            "This deletes every table and all data of the {} data provider {:?}. Are you sure? (Y/n) ",
-            dp.driver, dp.name
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
         let stdin = std::io::stdin();
-        if !stdin.is_terminal() && stdin.lock().read_line(&mut answer)? == 0 {
+        let mut answer = String::new();
+        if stdin.is_terminal() {
+            eprint!(
+                "This deletes every table and all data of the {} data provider {:?}. Are you sure? (Y/n) ",
+                dp.driver, dp.name
+            );
+            let _ = std::io::stderr().flush();
+        }
+        if stdin.lock().read_line(&mut answer)? == 0 {
             bail!("resetprovider: no confirmation on standard input; use --force to reset without asking");
-        } else if stdin.is_terminal() {
-            stdin.lock().read_line(&mut answer)?;
         }
         if answer.trim() != "Y" && answer.trim() != "y" {
             bail!("resetprovider: aborted, nothing was changed");
