@@ -100,3 +100,50 @@ fn env_overrides_and_env_d_reach_the_config() {
     let o = env.run(&["initprovider", "-c", &env.cfg()]);
     assert_one_line_error(&o, &["WHARF_DATA_PROVIDER__TRACK_QUOTA"]);
 }
+
+/// Answers one HTTP request with `status` on a free port, from a thread; returns the port.
+fn one_shot_http(status: &'static str) -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 512];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = conn.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            req.extend_from_slice(&buf[..n]);
+        }
+        conn.write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").as_bytes())
+            .unwrap();
+        String::from_utf8_lossy(&req).into_owned()
+    });
+    (port, handle)
+}
+
+#[test]
+fn ping_checks_the_health_endpoint() {
+    let (port, server) = one_shot_http("200 OK");
+    let env = Env::new().var("SFTPGO_TELEMETRY__BIND_PORT", &port.to_string());
+    let o = env.run(&["ping", "-c", &env.cfg()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "OK");
+    assert!(server.join().unwrap().starts_with("GET /healthz HTTP/1.1\r\n"));
+
+    let (port, server) = one_shot_http("503 Service Unavailable");
+    let env = Env::new()
+        .var("SFTPGO_HTTPD__BINDINGS__0__PORT", &port.to_string())
+        .var("SFTPGO_HTTPD__BINDINGS__0__ADDRESS", "127.0.0.1");
+    let o = env.run(&["ping", "-c", &env.cfg()]);
+    assert_one_line_error(&o, &["503"]);
+    server.join().unwrap();
+
+    // Nothing listening there any more.
+    let env = Env::new().var("SFTPGO_TELEMETRY__BIND_PORT", &port.to_string());
+    let o = env.run(&["ping", "-c", &env.cfg()]);
+    assert_one_line_error(&o, &["cannot connect"]);
+}
