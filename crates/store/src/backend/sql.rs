@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor, Row};
 
 use super::{
     Backend, BackendError, BackendResult, CounterDelta, Counters, ListQuery, MIN_SCHEMA_VERSION, Record, Ref,
@@ -314,7 +314,8 @@ impl SqlBackend {
             )));
         }
         sqlx::any::install_default_drivers();
-        let connect = AnyConnectOptions::from_str(&opts.url).map_err(db)?;
+        // Statements are not logged one by one (they would flood the debug log); slow ones still are.
+        let connect = AnyConnectOptions::from_str(&opts.url).map_err(db)?.disable_statement_logging();
         let dialect = opts.dialect;
         let busy_ms = opts.busy_timeout.as_millis();
         let max = match (opts.max_connections, dialect) {
