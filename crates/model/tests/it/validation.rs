@@ -951,3 +951,16 @@ fn configs_rules() {
     let mut c: Configs = parse(r#"{"branding": {"WebAdmin": {"logo": "aGVsbG8="}}}"#);
     assert_eq!(err(&mut c), r#"configs "configs": branding.WebAdmin.logo: invalid PNG image"#);
 }
+
+#[test]
+fn failed_validation_keeps_the_input_options() {
+    let mut a = EventAction::new("fs", ActionType::Filesystem);
+    a.options.fs_config.action_type = event::FS_ACTION_DELETE;
+    a.options.fs_config.deletes = vec!["/a".into(), "  ".into()];
+    a.validate(&ctx()).unwrap_err();
+    assert_eq!(a.options.fs_config.deletes, vec!["/a", "  "], "nothing is lost on error");
+    let mut a: EventAction = parse(ACTION_HTTP);
+    a.options.http_config.timeout = 0;
+    a.validate(&ctx()).unwrap_err();
+    assert_eq!(a.options.http_config.endpoint, "https://hooks.example.com/sftpgo");
+}
