@@ -276,11 +276,14 @@ impl Store {
 
     /// Validates, hashes and encrypts an object for saving. `old` is the stored version (update).
     pub(crate) async fn prepare<T: Stored>(&self, obj: &mut T, old: Option<&T>, restore: bool) -> StoreResult<()> {
-        if let Some(old) = old {
-            obj.keep_from(old);
+        match old {
+            Some(old) => obj.keep_from(old, restore),
+            None if !restore => obj.clear_usage(),
+            None => {}
         }
         obj.validate(&self.inner.settings.validation)?;
-        obj.stamp(now_ms(), old, restore);
+        let now = now_ms();
+        obj.stamp(now, old, restore);
         // Hash plain credentials (off the async threads: bcrypt and argon2 are slow on purpose).
         let mut plain = Vec::new();
         for (i, (slot, any_user_format)) in obj.credentials_mut().into_iter().enumerate() {
@@ -310,6 +313,7 @@ impl Store {
                     **slot = h;
                 }
             }
+            obj.password_hashed(now);
         }
         let (kind, key) = (T::KIND, obj.key());
         let kms = &self.inner.kms;

@@ -35,8 +35,16 @@ pub trait Stored: Object + Validate {
     fn stamp(&mut self, _now: i64, _old: Option<&Self>, _restore: bool) {}
 
     /// On update: takes from the stored version what the input may leave out (an empty password
-    /// means "unchanged"; server-managed usage timestamps).
-    fn keep_from(&mut self, _old: &Self) {}
+    /// means "unchanged", a redacted secret means "keep the stored one") and the fields the server
+    /// manages (last login, first transfer, last use…). In a restore, usage values present in the
+    /// dump win, so that a dump loads back unchanged.
+    fn keep_from(&mut self, _old: &Self, _restore: bool) {}
+
+    /// On add (not in a restore): resets the usage fields the server manages, whatever the input says.
+    fn clear_usage(&mut self) {}
+
+    /// Called when a plain password of the object was hashed, with the current time.
+    fn password_hashed(&mut self, _now: i64) {}
 
     /// Plain-text credentials that must be hashed before saving, as mutable slots, with whether the
     /// slot accepts every user hash format (true) or only bcrypt/argon2id (false).
@@ -67,6 +75,13 @@ fn stamp_pair(created: &mut i64, updated: &mut i64, now: i64, old_created: Optio
     }
     if !(restore && *updated != 0) {
         *updated = now;
+    }
+}
+
+/// A server-managed value on update: the stored one, except in a restore where a value from the dump wins.
+fn keep_usage(mine: &mut i64, theirs: i64, restore: bool) {
+    if !restore || *mine == 0 {
+        *mine = theirs;
     }
 }
 
@@ -112,24 +127,29 @@ impl Stored for User {
         stamp_pair(&mut self.created_at, &mut self.updated_at, now, old.map(|o| o.created_at), restore);
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, restore: bool) {
         if self.password.is_empty() {
             self.password = old.password.clone();
         }
-        if self.password == old.password && self.last_password_change == 0 {
-            self.last_password_change = old.last_password_change;
+        if self.password == old.password {
+            keep_usage(&mut self.last_password_change, old.last_password_change, restore);
         }
-        for (mine, theirs) in [
-            (&mut self.last_login, old.last_login),
-            (&mut self.first_download, old.first_download),
-            (&mut self.first_upload, old.first_upload),
-        ] {
-            if *mine == 0 {
-                *mine = theirs;
-            }
-        }
+        keep_usage(&mut self.last_login, old.last_login, restore);
+        keep_usage(&mut self.first_download, old.first_download, restore);
+        keep_usage(&mut self.first_upload, old.first_upload, restore);
         keep_fs_secrets(&mut self.filesystem, &old.filesystem);
         keep_secret(&mut self.filters.totp_config.secret, &old.filters.totp_config.secret);
+    }
+
+    fn clear_usage(&mut self) {
+        self.last_login = 0;
+        self.first_download = 0;
+        self.first_upload = 0;
+        self.last_password_change = 0;
+    }
+
+    fn password_hashed(&mut self, now: i64) {
+        self.last_password_change = now;
     }
 
     fn credentials_mut(&mut self) -> Vec<(&mut String, bool)> {
@@ -180,7 +200,7 @@ impl Stored for Folder {
         self.last_quota_update = c.last_quota_update;
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, _restore: bool) {
         keep_fs_secrets(&mut self.filesystem, &old.filesystem);
     }
 
@@ -200,7 +220,7 @@ impl Stored for Group {
         stamp_pair(&mut self.created_at, &mut self.updated_at, now, old.map(|o| o.created_at), restore);
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, _restore: bool) {
         keep_fs_secrets(&mut self.user_settings.filesystem, &old.user_settings.filesystem);
     }
 
@@ -233,14 +253,16 @@ impl Stored for Admin {
         stamp_pair(&mut self.created_at, &mut self.updated_at, now, old.map(|o| o.created_at), restore);
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, restore: bool) {
         if self.password.is_empty() {
             self.password = old.password.clone();
         }
-        if self.last_login == 0 {
-            self.last_login = old.last_login;
-        }
+        keep_usage(&mut self.last_login, old.last_login, restore);
         keep_secret(&mut self.filters.totp_config.secret, &old.filters.totp_config.secret);
+    }
+
+    fn clear_usage(&mut self) {
+        self.last_login = 0;
     }
 
     fn credentials_mut(&mut self) -> Vec<(&mut String, bool)> {
@@ -274,13 +296,15 @@ impl Stored for ApiKey {
         stamp_pair(&mut self.created_at, &mut self.updated_at, now, old.map(|o| o.created_at), restore);
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, restore: bool) {
         if self.key.is_empty() {
             self.key = old.key.clone();
         }
-        if self.last_use_at == 0 {
-            self.last_use_at = old.last_use_at;
-        }
+        keep_usage(&mut self.last_use_at, old.last_use_at, restore);
+    }
+
+    fn clear_usage(&mut self) {
+        self.last_use_at = 0;
     }
 
     fn credentials_mut(&mut self) -> Vec<(&mut String, bool)> {
@@ -293,16 +317,17 @@ impl Stored for Share {
         stamp_pair(&mut self.created_at, &mut self.updated_at, now, old.map(|o| o.created_at), restore);
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, restore: bool) {
         if self.password.is_empty() || self.password == wharf_model::share::REDACTED_SHARE_PASSWORD {
             self.password = old.password.clone();
         }
-        if self.last_use_at == 0 {
-            self.last_use_at = old.last_use_at;
-        }
-        if self.used_tokens == 0 {
-            self.used_tokens = old.used_tokens;
-        }
+        keep_usage(&mut self.last_use_at, old.last_use_at, restore);
+        keep_usage(&mut self.used_tokens, old.used_tokens, restore);
+    }
+
+    fn clear_usage(&mut self) {
+        self.last_use_at = 0;
+        self.used_tokens = 0;
     }
 
     fn credentials_mut(&mut self) -> Vec<(&mut String, bool)> {
@@ -327,12 +352,13 @@ impl Stored for IpListEntry {
 }
 
 impl Stored for EventAction {
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, _restore: bool) {
         keep_secret(&mut self.options.http_config.password, &old.options.http_config.password);
     }
 
     fn secrets_mut(&mut self) -> (String, Vec<(String, &mut Secret)>) {
-        let ad = format!("action_{}", self.name);
+        // SFTPGo binds an HTTP action's password to the action name.
+        let ad = self.name.clone();
         (ad, vec![("options.http_config.password".into(), &mut self.options.http_config.password)])
     }
 
@@ -354,7 +380,7 @@ impl Stored for Configs {
         }
     }
 
-    fn keep_from(&mut self, old: &Self) {
+    fn keep_from(&mut self, old: &Self, _restore: bool) {
         let mut old = old.clone();
         let olds = old.secrets_mut();
         for ((np, n), (op, o)) in Configs::secrets_mut(self).into_iter().zip(olds) {
@@ -366,7 +392,8 @@ impl Stored for Configs {
 
     fn secrets_mut(&mut self) -> (String, Vec<(String, &mut Secret)>) {
         let out = Configs::secrets_mut(self).into_iter().map(|(p, s)| (p.to_owned(), s)).collect();
-        ("configs".into(), out)
+        // SFTPGo binds every SMTP secret to "smtp".
+        ("smtp".into(), out)
     }
 }
 
@@ -410,7 +437,7 @@ mod tests {
         new.filesystem.s3config.access_secret = old.filesystem.s3config.access_secret.redacted();
         new.password.clear();
         old.password = "$2a$10$hash".into();
-        new.keep_from(&old);
+        new.keep_from(&old, false);
         assert_eq!(new.filesystem.s3config.access_secret.payload, "x");
         assert_eq!(new.password, "$2a$10$hash");
     }

@@ -172,22 +172,28 @@ fn migration(d: Dialect, p: &str, version: u32) -> (Vec<String>, Vec<String>) {
         Dialect::MySql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
         _ => "",
     };
+    // Names sort byte-wise on every engine (as in the memory and file engines), whatever the
+    // database's default collation: listings and pages are then the same everywhere.
+    let name = match d {
+        Dialect::Postgres => "VARCHAR(255) COLLATE \"C\"",
+        _ => "VARCHAR(255)",
+    };
     match version {
         1 => (
             vec![
                 format!(
-                    "CREATE TABLE IF NOT EXISTS {p}objects (kind VARCHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, \
+                    "CREATE TABLE IF NOT EXISTS {p}objects (kind VARCHAR(32) NOT NULL, name {name} NOT NULL, \
                      id BIGINT NOT NULL, revision BIGINT NOT NULL, data {text} NOT NULL, \
                      PRIMARY KEY (kind, name), CONSTRAINT {p}objects_id_uq UNIQUE (kind, id)){tail}"
                 ),
                 format!(
-                    "CREATE TABLE IF NOT EXISTS {p}refs (kind VARCHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, \
-                     ref_kind VARCHAR(32) NOT NULL, ref_name VARCHAR(255) NOT NULL, \
+                    "CREATE TABLE IF NOT EXISTS {p}refs (kind VARCHAR(32) NOT NULL, name {name} NOT NULL, \
+                     ref_kind VARCHAR(32) NOT NULL, ref_name {name} NOT NULL, \
                      PRIMARY KEY (ref_kind, ref_name, kind, name)){tail}"
                 ),
                 format!("CREATE INDEX {p}refs_owner_idx ON {p}refs (kind, name)"),
                 format!(
-                    "CREATE TABLE IF NOT EXISTS {p}counters (kind VARCHAR(32) NOT NULL, name VARCHAR(255) NOT NULL, \
+                    "CREATE TABLE IF NOT EXISTS {p}counters (kind VARCHAR(32) NOT NULL, name {name} NOT NULL, \
                      used_quota_size BIGINT NOT NULL DEFAULT 0, used_quota_files BIGINT NOT NULL DEFAULT 0, \
                      last_quota_update BIGINT NOT NULL DEFAULT 0, used_upload BIGINT NOT NULL DEFAULT 0, \
                      used_download BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (kind, name)){tail}"

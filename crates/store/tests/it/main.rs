@@ -4,4 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backend;
+mod build;
+mod crud;
+mod passwords;
+mod secrets;
 mod support;

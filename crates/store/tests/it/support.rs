@@ -7,6 +7,7 @@ use wharf_store::backend::Backend;
 use wharf_store::backend::kv::KvBackend;
 use wharf_store::backend::memory::MemoryBackend;
 use wharf_store::backend::sql::{Dialect, SqlBackend, SqlOptions};
+use wharf_store::{Driver, Settings, Store};
 
 /// The engines every conformance test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,4 +114,60 @@ impl Drop for TestDb {
         })
         .join();
     }
+}
+
+impl Engine {
+    /// The store driver of an engine.
+    pub fn driver(self) -> Driver {
+        match self {
+            Engine::Memory => Driver::Memory,
+            Engine::Kv => Driver::Bolt,
+            Engine::Sqlite => Driver::Sqlite,
+            Engine::Postgres => Driver::Postgres,
+            Engine::MySql => Driver::MySql,
+        }
+    }
+}
+
+/// Settings that keep tests quick: bcrypt at its lowest cost.
+pub fn fast_settings() -> Settings {
+    Settings { hashing: wharf_secrets::password::HashAlgo::Bcrypt { cost: 4 }, ..Settings::default() }
+}
+
+/// The default KMS (Secretbox, no master key).
+pub fn default_kms() -> wharf_secrets::kms::Kms {
+    wharf_secrets::kms::Kms::new(wharf_secrets::kms::KmsConfig::default()).unwrap()
+}
+
+/// A KMS with a master key (new Secretbox secrets get mode 1).
+pub fn kms_with_master_key(key: &str) -> wharf_secrets::kms::Kms {
+    let config = wharf_secrets::kms::KmsConfig { url: String::new(), master_key: Some(key.as_bytes().to_vec()) };
+    wharf_secrets::kms::Kms::new(config).unwrap()
+}
+
+impl TestDb {
+    /// A store over this database with its schema initialised, quick settings and the default KMS.
+    pub async fn store(&self) -> Store {
+        self.store_with(default_kms(), fast_settings()).await
+    }
+
+    /// A store over this database (a new pool or handle each call) with its schema initialised.
+    pub async fn store_with(&self, kms: wharf_secrets::kms::Kms, settings: Settings) -> Store {
+        let store = self.uninitialised_store_with(kms, settings).await;
+        store.init().await.unwrap();
+        store
+    }
+
+    /// A store over this database without touching the schema.
+    pub async fn uninitialised_store_with(&self, kms: wharf_secrets::kms::Kms, settings: Settings) -> Store {
+        let backend: std::sync::Arc<dyn Backend> = std::sync::Arc::from(self.open().await);
+        Store::new(backend, self.engine.driver(), kms, settings)
+    }
+}
+
+/// Creates a database and a ready store over it.
+pub async fn new_store(engine: Engine) -> (TestDb, Store) {
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    (db, store)
 }
