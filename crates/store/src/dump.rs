@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use wharf_model::{ApiKey, BackupData, Configs, EventAction, EventRule, Folder, Group, Kind, Object, Share, User};
+use wharf_model::{ApiKey, BackupData, Configs, EventAction, EventRule, Folder, Group, Kind, Share, User};
 
 use crate::backend::{BackendError, Write};
 use crate::error::{StoreError, StoreResult};
@@ -50,7 +50,7 @@ pub enum ScanQuota {
     None,
     /// 1: scan every restored user and folder.
     All,
-    /// 2: scan only those with quota limits.
+    /// 2: scan only the users with quota limits (and, as in SFTPGo, every restored folder).
     WithLimits,
 }
 
@@ -69,7 +69,8 @@ impl ScanQuota {
 /// Computes used quota (bytes, files) from storage.
 #[async_trait]
 pub trait QuotaScanner: Send + Sync + std::fmt::Debug {
-    /// A user's home (virtual folders excluded).
+    /// A user: the home and the virtual folders included in the user quota (mappings with quota
+    /// -1/-1). The user is passed with its folder mappings filled in.
     async fn scan_user(&self, user: &User) -> Result<(i64, i64), String>;
     /// A folder.
     async fn scan_folder(&self, folder: &Folder) -> Result<(i64, i64), String>;
@@ -182,17 +183,9 @@ impl Store {
                 Err(e) => report.scan_errors.push(format!("user {:?}: {e}", u.username)),
             }
         }
+        // As in SFTPGo, every restored folder is scanned in both modes: a folder has no limits of
+        // its own (they belong to the mappings).
         for f in &data.folders {
-            // Folder limits live in the mappings: scan a folder if any mapping limits it.
-            let limited = data
-                .users
-                .iter()
-                .flat_map(|u| &u.virtual_folders)
-                .chain(data.groups.iter().flat_map(|g| &g.virtual_folders))
-                .any(|m| m.name == f.name && (m.quota_size > 0 || m.quota_files > 0));
-            if scan == ScanQuota::WithLimits && !limited {
-                continue;
-            }
             let result = match self.get::<Folder>(&f.name).await {
                 Ok(folder) => scanner.scan_folder(&folder).await,
                 Err(e) => Err(e.to_string()),
@@ -211,25 +204,30 @@ impl Store {
     async fn plan(&self, data: &BackupData, mode: LoadMode) -> StoreResult<Plan> {
         let mut plan = Plan { writes: Vec::new(), report: LoadReport::default(), defined: HashSet::new() };
         // Keys first, so references inside the dump resolve whatever the order within a kind.
-        fn define<T: Object>(plan: &mut Plan, items: &[T]) -> StoreResult<()> {
+        fn define<T: Stored>(store: &Store, plan: &mut Plan, items: &[T]) -> StoreResult<()> {
             for item in items {
-                if !plan.defined.insert((T::KIND, item.key())) {
-                    return Err(StoreError::Dump(format!("{} {:?} appears twice in the dump", T::KIND, item.key())));
+                let key = store.stored_key(item);
+                if !plan.defined.insert((T::KIND, key.clone())) {
+                    return Err(StoreError::Dump(format!("{} {key:?} appears twice in the dump", T::KIND)));
                 }
             }
             Ok(())
         }
-        define(&mut plan, data.configs.as_slice())?;
-        define(&mut plan, &data.ip_lists)?;
-        define(&mut plan, &data.roles)?;
-        define(&mut plan, &data.folders)?;
-        define(&mut plan, &data.groups)?;
-        define(&mut plan, &data.users)?;
-        define(&mut plan, &data.admins)?;
-        define(&mut plan, &data.api_keys)?;
-        define(&mut plan, &data.shares)?;
-        define(&mut plan, &data.event_actions)?;
-        define(&mut plan, &data.event_rules)?;
+        define(self, &mut plan, data.configs.as_slice())?;
+        define(self, &mut plan, &data.ip_lists)?;
+        define(self, &mut plan, &data.roles)?;
+        define(self, &mut plan, &data.folders)?;
+        define(self, &mut plan, &data.groups)?;
+        define(self, &mut plan, &data.users)?;
+        define(self, &mut plan, &data.admins)?;
+        define(self, &mut plan, &data.api_keys)?;
+        define(self, &mut plan, &data.shares)?;
+        define(self, &mut plan, &data.event_actions)?;
+        define(self, &mut plan, &data.event_rules)?;
+        // As in SFTPGo, an API key without its (hashed) secret cannot be restored.
+        if let Some(k) = data.api_keys.iter().find(|k| k.key.is_empty()) {
+            return Err(StoreError::Dump(format!("API key {:?}: the key is empty, it cannot be restored", k.id)));
+        }
         // Then every object, in SFTPGo's restore order.
         self.plan_kind(&mut plan, data.configs.as_slice(), mode).await?;
         self.plan_kind(&mut plan, &data.ip_lists, mode).await?;
@@ -245,10 +243,21 @@ impl Store {
         Ok(plan)
     }
 
+    /// The key an object is stored under: naming rules may trim or lowercase names, IP list keys
+    /// are normalised. Falls back to the key as given when the object does not validate (the error
+    /// is reported when the object itself is prepared).
+    fn stored_key<T: Stored>(&self, item: &T) -> String {
+        let mut probe = item.clone();
+        match probe.validate(&self.settings().validation) {
+            Ok(()) => probe.key(),
+            Err(_) => item.key(),
+        }
+    }
+
     async fn plan_kind<T: Stored>(&self, plan: &mut Plan, items: &[T], mode: LoadMode) -> StoreResult<()> {
         for item in items {
             let mut obj = item.clone();
-            let key = obj.key();
+            let key = self.stored_key(&obj);
             let existing = self.backend().get(kind_key(T::KIND), &key).await?;
             if existing.is_some() && mode == LoadMode::AddOnly {
                 *plan.report.skipped.entry(T::KIND).or_default() += 1;

@@ -53,8 +53,18 @@ async fn scan_local(provider: FsProvider, path: &str) -> Result<(i64, i64), Stri
 
 #[async_trait]
 impl QuotaScanner for LocalQuotaScanner {
+    /// The home plus, as in SFTPGo, the virtual folders counted in the user quota (mapped with
+    /// quota -1/-1). `user` must have its folder mappings filled in ([`crate::Store::user`]).
     async fn scan_user(&self, user: &User) -> Result<(i64, i64), String> {
-        scan_local(user.filesystem.provider, &user.home_dir).await
+        let (mut size, mut files) = scan_local(user.filesystem.provider, &user.home_dir).await?;
+        for m in user.virtual_folders.iter().filter(|m| m.is_included_in_user_quota()) {
+            let (s, f) = scan_local(m.filesystem.provider, &m.mapped_path)
+                .await
+                .map_err(|e| format!("folder {:?}: {e}", m.name))?;
+            size = size.saturating_add(s);
+            files = files.saturating_add(f);
+        }
+        Ok((size, files))
     }
 
     async fn scan_folder(&self, folder: &Folder) -> Result<(i64, i64), String> {

@@ -281,7 +281,13 @@ impl Store {
             None if !restore => obj.clear_usage(),
             None => {}
         }
-        obj.validate(&self.inner.settings.validation)?;
+        if restore {
+            // A dump is history: shares that expired since it was written are still restored.
+            let ctx = ValidationContext { now_ms: None, ..self.inner.settings.validation.clone() };
+            obj.validate(&ctx)?;
+        } else {
+            obj.validate(&self.inner.settings.validation)?;
+        }
         let now = now_ms();
         obj.stamp(now, old, restore);
         // Hash plain credentials (off the async threads: bcrypt and argon2 are slow on purpose).

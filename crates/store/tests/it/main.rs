@@ -6,6 +6,7 @@
 mod backend;
 mod build;
 mod crud;
+mod dumps;
 mod passwords;
 mod secrets;
 mod support;
