@@ -557,7 +557,16 @@ impl SqlBackend {
     }
 
     async fn read_version(&self, conn: &mut AnyConnection) -> Result<Option<u32>, sqlx::Error> {
-        conn.execute(AssertSqlSafe(self.sql.version_table.as_str())).await?;
+        if let Err(e) = conn.execute(AssertSqlSafe(self.sql.version_table.as_str())).await {
+            // When two processes start on an empty PostgreSQL database at once, the loser of
+            // `CREATE TABLE IF NOT EXISTS` gets a unique violation on the catalog: the table exists.
+            let created_concurrently = e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation() || d.message().contains("already exists"));
+            if !created_concurrently {
+                return Err(e);
+            }
+        }
         let v: Option<i64> =
             sqlx::query(AssertSqlSafe(self.sql.read_version.as_str())).fetch_one(&mut *conn).await?.try_get(0)?;
         Ok(v.and_then(|v| u32::try_from(v).ok()))

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use wharf_model::dump::MAX_DUMP_SIZE;
 use wharf_model::{
-    Admin, ApiKey, BackupData, Configs, EventAction, EventRule, Folder, Group, GroupType, IpListEntry, Kind, Role,
+    Admin, ApiKey, BackupData, Configs, EventAction, EventRule, Folder, GroupType, IpListEntry, Kind, Role,
     SecretStatus, Share, User,
 };
 use wharf_secrets::kms::KmsError;
