@@ -84,6 +84,21 @@ fn percent_encode_path(path: &Path) -> Result<String, StoreError> {
     Ok(out)
 }
 
+/// Percent-encodes everything but unreserved URL characters. The URL setters leave `%` alone
+/// (they expect pre-encoded input), and the drivers percent-decode user names, passwords and the
+/// database name: encoding every byte ourselves keeps values such as `100%41` intact.
+fn url_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn read_password(cfg: &DataProviderConfig, config_dir: &Path) -> Result<String, StoreError> {
     if cfg.password_file.is_empty() {
         return Ok(cfg.password.clone());
@@ -125,23 +140,24 @@ fn server_url(driver: Driver, cfg: &DataProviderConfig, config_dir: &Path) -> Re
         let _ = url.set_port(Some(cfg.port));
     }
     if !cfg.username.is_empty() {
-        let _ = url.set_username(&cfg.username);
+        let _ = url.set_username(&url_component(&cfg.username));
     }
     let password = read_password(cfg, config_dir)?;
     if !password.is_empty() {
-        let _ = url.set_password(Some(&password));
+        let _ = url.set_password(Some(&url_component(&password)));
     }
-    url.set_path(&cfg.name);
+    url.set_path(&url_component(&cfg.name));
     {
         let mut q = url.query_pairs_mut();
         let file = |v: &str| wharf_config::resolve_path(config_dir, v).map(|p| p.display().to_string());
         if driver == Driver::MySql {
-            // SFTPGo: 0 off, 1 required and verified, 2 required without verification, 3 preferred.
+            // SFTPGo: 0 off, 1 required and verified (against root_cert if set, else the system's
+            // roots), 2 required without verification, 3 preferred.
             let ca = file(&cfg.root_cert);
-            let mode = match (cfg.sslmode, &ca) {
-                (0, _) => "DISABLED",
-                (1, Some(_)) => "VERIFY_IDENTITY",
-                (1 | 2, _) => "REQUIRED",
+            let mode = match cfg.sslmode {
+                0 => "DISABLED",
+                1 => "VERIFY_IDENTITY",
+                2 => "REQUIRED",
                 _ => "PREFERRED",
             };
             q.append_pair("ssl-mode", mode);

@@ -21,15 +21,15 @@ pub enum Engine {
 
 pub const ALL: [Engine; 5] = [Engine::Memory, Engine::Kv, Engine::Sqlite, Engine::Postgres, Engine::MySql];
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("WHARF_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
-fn mysql_admin_url() -> String {
+pub fn mysql_admin_url() -> String {
     std::env::var("WHARF_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
 }
 
-fn unique_name() -> String {
+pub fn unique_name() -> String {
     format!("wharf_t_{}_{:x}", std::process::id(), rand::random::<u64>())
 }
 
@@ -61,6 +61,11 @@ impl TestDb {
             _ => {}
         }
         Self { engine, dir: tempfile::tempdir().unwrap(), name }
+    }
+
+    /// The database name (PostgreSQL and MariaDB).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub fn sql_options(&self) -> Option<SqlOptions> {
