@@ -474,6 +474,9 @@ impl Store {
                 name: key.to_owned(),
                 revision: Some(record.revision),
             });
+            // An object that started to point to this one since the referrers were read would be
+            // left dangling: the batch then fails with a conflict and the deletion starts over.
+            batch.push(Write::RequireUnreferenced { kind: kind_key(T::KIND).into(), name: key.to_owned() });
             match self.inner.backend.write(batch).await {
                 Ok(_) => return Ok(()),
                 Err(BackendError::Conflict { .. }) => continue,

@@ -136,6 +136,18 @@ impl Tables {
                 let cur = self.objects.get(&key).cloned().ok_or_else(|| not_found(&key.0, &key.1))?;
                 Ok((key, Some(cur)))
             }
+            Write::RequireUnreferenced { kind, name } => {
+                let start = (kind.clone(), name.clone(), String::new(), String::new());
+                let referenced =
+                    self.reverse.range(start..).next().is_some_and(|(tk, tn, _, _)| *tk == kind && *tn == name);
+                if referenced {
+                    return Err(conflict(&kind, &name));
+                }
+                // Nothing changes: undoing this step puts back what is there.
+                let key = (kind, name);
+                let cur = self.objects.get(&key).cloned();
+                Ok((key, cur))
+            }
         }
     }
 

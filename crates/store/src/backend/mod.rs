@@ -166,6 +166,15 @@ pub enum Write {
         /// Name.
         name: String,
     },
+    /// Fails the batch with [`BackendError::Conflict`] if any object still references `(kind, name)`
+    /// at this point of the batch (a postcondition of a deletion: an object that started to point to
+    /// the deleted one concurrently must not be left dangling; the caller retries).
+    RequireUnreferenced {
+        /// Kind.
+        kind: String,
+        /// Name.
+        name: String,
+    },
 }
 
 /// Which page of a kind to list, ordered by name.

@@ -80,6 +80,7 @@ struct Statements {
     referrers: String,
     exists: String,
     exists_locked: String,
+    referenced: String,
     next_id: String,
     insert: String,
     insert_counters: String,
@@ -136,6 +137,9 @@ impl Statements {
             )),
             exists: s(format!("SELECT revision FROM {p}objects WHERE kind = ? AND name = ?")),
             exists_locked: s(format!("SELECT revision FROM {p}objects WHERE kind = ? AND name = ?{share_lock}")),
+            referenced: s(format!(
+                "SELECT kind, name FROM {p}refs WHERE ref_kind = ? AND ref_name = ? LIMIT 1{share_lock}"
+            )),
             next_id: s(format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {p}objects WHERE kind = ?")),
             insert: s(format!("INSERT INTO {p}objects (kind, name, id, revision, data) VALUES (?, ?, ?, 1, ?)")),
             insert_counters: s(format!(
@@ -509,6 +513,17 @@ impl SqlBackend {
                         .await?;
                     if done.rows_affected() == 0 {
                         return Err(not_found(kind, name).into());
+                    }
+                }
+                Write::RequireUnreferenced { kind, name } => {
+                    // A locking read: it sees references committed by others meanwhile.
+                    let found = sqlx::query(AssertSqlSafe(sql.referenced.as_str()))
+                        .bind(kind.as_str())
+                        .bind(name.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if found.is_some() {
+                        return Err(conflict(kind, name).into());
                     }
                 }
                 Write::Require { kind, name } => {

@@ -356,3 +356,23 @@ async fn table_prefix_is_applied_and_checked() {
     let err = wharf_store::backend::sql::SqlBackend::connect(opts).await.unwrap_err();
     assert!(err.to_string().contains("invalid table prefix"), "{err}");
 }
+
+#[tokio::test]
+async fn require_unreferenced_fails_while_references_remain() {
+    for engine in ALL {
+        let (_db, b) = ready(engine).await;
+        b.write(vec![insert("folder", "f", "{}", &[]), insert("user", "u", "{}", &[("folder", "f")])]).await.unwrap();
+        let delete_f = || Write::Delete { kind: "folder".into(), name: "f".into(), revision: None };
+        let unreferenced = || Write::RequireUnreferenced { kind: "folder".into(), name: "f".into() };
+        let err = b.write(vec![delete_f(), unreferenced()]).await.unwrap_err();
+        assert!(matches!(err, BackendError::Conflict { .. }), "{engine:?}: {err}");
+        assert!(b.get("folder", "f").await.unwrap().is_some(), "{engine:?}: the batch was rolled back");
+        // Once the referrer lets go in the same batch, the deletion goes through.
+        let detach =
+            Write::Update { kind: "user".into(), name: "u".into(), revision: 1, data: "{}".into(), refs: vec![] };
+        b.write(vec![detach, delete_f(), unreferenced()]).await.unwrap();
+        assert!(b.get("folder", "f").await.unwrap().is_none(), "{engine:?}");
+        assert!(b.referrers("user", &Ref::new("folder", "f")).await.unwrap().is_empty(), "{engine:?}");
+        b.close().await;
+    }
+}

@@ -481,3 +481,32 @@ async fn deletions_cascade_detach_or_refuse() {
         store.backend().close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_references_and_deletions_never_dangle() {
+    for engine in [Engine::Memory, Engine::Sqlite, Engine::Postgres, Engine::MySql] {
+        let (_db, store) = new_store(engine).await;
+        for i in 0..15 {
+            let (f, u) = (format!("f{i}"), format!("u{i}"));
+            store.add(build::folder(&f)).await.unwrap();
+            let adder = {
+                let (store, f, u) = (store.clone(), f.clone(), u.clone());
+                tokio::spawn(async move { store.add(build::user_with(&u, &[&f], &[], "")).await })
+            };
+            let deleter = {
+                let (store, f) = (store.clone(), f.clone());
+                tokio::spawn(async move { store.delete::<Folder>(&f).await })
+            };
+            let (added, deleted) = (adder.await.unwrap(), deleter.await.unwrap());
+            assert!(deleted.is_ok(), "{engine:?}: the deletion detaches or retries: {deleted:?}");
+            let folder_exists = store.find::<Folder>(&f).await.unwrap().is_some();
+            assert!(!folder_exists, "{engine:?}");
+            if let Some(user) = store.find::<User>(&u).await.unwrap() {
+                assert!(added.is_ok(), "{engine:?}");
+                assert!(user.virtual_folders.is_empty(), "{engine:?}: {u} points to the deleted {f}");
+            }
+            assert!(store.referrers(Kind::User, Kind::Folder, &f).await.unwrap().is_empty(), "{engine:?}");
+        }
+        store.backend().close().await;
+    }
+}
