@@ -170,33 +170,35 @@ impl Store {
             if scan == ScanQuota::WithLimits && u.quota_size <= 0 && u.quota_files <= 0 {
                 continue;
             }
-            let result = match self.user(&u.username).await {
+            let username = self.stored_key(u);
+            let result = match self.user(&username).await {
                 Ok(user) => scanner.scan_user(&user).await,
                 Err(e) => Err(e.to_string()),
             };
             match result {
                 Ok((size, files)) => {
-                    if let Err(e) = self.update_user_quota(&u.username, size, files, true).await {
-                        report.scan_errors.push(format!("user {:?}: {e}", u.username));
+                    if let Err(e) = self.update_user_quota(&username, size, files, true).await {
+                        report.scan_errors.push(format!("user {username:?}: {e}"));
                     }
                 }
-                Err(e) => report.scan_errors.push(format!("user {:?}: {e}", u.username)),
+                Err(e) => report.scan_errors.push(format!("user {username:?}: {e}")),
             }
         }
         // As in SFTPGo, every restored folder is scanned in both modes: a folder has no limits of
         // its own (they belong to the mappings).
         for f in &data.folders {
-            let result = match self.get::<Folder>(&f.name).await {
+            let name = self.stored_key(f);
+            let result = match self.get::<Folder>(&name).await {
                 Ok(folder) => scanner.scan_folder(&folder).await,
                 Err(e) => Err(e.to_string()),
             };
             match result {
                 Ok((size, files)) => {
-                    if let Err(e) = self.update_folder_quota(&f.name, size, files, true).await {
-                        report.scan_errors.push(format!("folder {:?}: {e}", f.name));
+                    if let Err(e) = self.update_folder_quota(&name, size, files, true).await {
+                        report.scan_errors.push(format!("folder {name:?}: {e}"));
                     }
                 }
-                Err(e) => report.scan_errors.push(format!("folder {:?}: {e}", f.name)),
+                Err(e) => report.scan_errors.push(format!("folder {name:?}: {e}")),
             }
         }
     }

@@ -255,3 +255,37 @@ impl ProviderTarget {
         Ok(backend)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_components_encode_everything_but_unreserved_characters() {
+        assert_eq!(url_component("plain-Name_1.~"), "plain-Name_1.~");
+        assert_eq!(url_component("a b%41/c@d:e#f?g&h=i+j"), "a%20b%2541%2Fc%40d%3Ae%23f%3Fg%26h%3Di%2Bj");
+        assert_eq!(url_component("é"), "%C3%A9");
+        assert_eq!(url_component(""), "");
+    }
+
+    #[test]
+    fn sqlite_paths_keep_url_delimiters_out_of_the_url() {
+        assert_eq!(percent_encode_path(Path::new("/a b/c#d?e%f.db")).unwrap(), "/a b/c%23d%3Fe%25f.db");
+    }
+
+    #[test]
+    fn driver_names() {
+        for (name, d) in [
+            ("sqlite", Driver::Sqlite),
+            ("postgresql", Driver::Postgres),
+            ("cockroachdb", Driver::Cockroach),
+            ("mysql", Driver::MySql),
+            ("bolt", Driver::Bolt),
+            ("memory", Driver::Memory),
+        ] {
+            assert_eq!(Driver::parse(name).unwrap(), d);
+            assert_eq!(d.has_schema(), d != Driver::Memory);
+        }
+        assert!(Driver::parse("SQLite").is_err(), "driver names are case-sensitive, as in SFTPGo");
+    }
+}

@@ -418,6 +418,25 @@ mod tests {
     }
 
     #[test]
+    fn usage_fields_are_server_managed_except_in_restores() {
+        let old = User { last_login: 10, first_upload: 11, first_download: 12, ..User::default() };
+        let mut new = User { last_login: 99, first_upload: 0, ..User::default() };
+        new.keep_from(&old, false);
+        assert_eq!((new.last_login, new.first_upload, new.first_download), (10, 11, 12));
+        let mut restored = User { last_login: 99, first_upload: 0, ..User::default() };
+        restored.keep_from(&old, true);
+        assert_eq!((restored.last_login, restored.first_upload), (99, 11), "a dump's values win when set");
+        let mut added = User { last_login: 5, last_password_change: 6, ..User::default() };
+        added.clear_usage();
+        assert_eq!((added.last_login, added.last_password_change), (0, 0));
+        let mut share = Share::new("s", "n", wharf_model::ShareScope::Read, "u", vec!["/".into()]);
+        share.used_tokens = 3;
+        share.last_use_at = 4;
+        share.clear_usage();
+        assert_eq!((share.used_tokens, share.last_use_at), (0, 0));
+    }
+
+    #[test]
     fn user_counters_move_out_and_back() {
         let mut u = User { used_quota_size: 10, used_quota_files: 2, used_upload_data_transfer: 7, ..User::default() };
         let c = u.take_counters();

@@ -113,6 +113,9 @@ fn local_dump(root: &std::path::Path) -> BackupData {
         ],
         "version": 17
     });
+    // Names are normalised (trimmed) when stored: the scan must find the stored user.
+    let mut v = v;
+    v["users"][1]["username"] = json!("  free ");
     BackupData::from_json(&serde_json::to_vec(&v).unwrap(), usize::MAX).unwrap()
 }
 
