@@ -29,15 +29,24 @@ impl Store {
         if stored.is_empty() || plain.is_empty() {
             return Ok(None);
         }
-        let ok = match verify_blocking(plain, &stored).await {
-            Ok(ok) => ok,
-            Err(e) => {
-                tracing::warn!(kind = %T::KIND, name = key, error = %e, "unusable stored password hash");
-                false
-            }
-        };
+        let account = format!("{}/{key}", T::KIND.object_type());
+        let cached = self.verified().is_some_and(|c| c.check(&account, &stored, plain));
+        let ok = cached
+            || match verify_blocking(plain, &stored).await {
+                Ok(ok) => ok,
+                Err(e) => {
+                    tracing::warn!(kind = %T::KIND, name = key, error = %e, "unusable stored password hash");
+                    false
+                }
+            };
         if !ok {
+            if let Some(c) = self.verified() {
+                c.remove(&account);
+            }
             return Ok(None);
+        }
+        if let (Some(c), false) = (self.verified(), cached) {
+            c.insert(&account, &stored, plain);
         }
         let algo = self.settings().hashing;
         if password::needs_rehash(&stored, &algo) {
@@ -56,6 +65,9 @@ impl Store {
                     true
                 })
                 .await;
+            if let Some(c) = self.verified() {
+                c.remove(&account);
+            }
             match result {
                 Ok(()) => {
                     tracing::info!(kind = %T::KIND, name = key, "password re-hashed with the configured algorithm")
@@ -108,5 +120,69 @@ impl Store {
     pub async fn has_no_admins(&self) -> StoreResult<bool> {
         let page = crate::backend::ListQuery { limit: Some(1), ..Default::default() };
         Ok(self.list::<Admin>(page).await?.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use wharf_model::User;
+    use wharf_secrets::kms::{Kms, KmsConfig};
+    use wharf_secrets::password::HashAlgo;
+
+    use crate::backend::memory::MemoryBackend;
+    use crate::backend::{Backend, SCHEMA_VERSION};
+    use crate::{Driver, Settings, Store};
+
+    async fn store(caching: bool) -> Store {
+        let backend = Arc::new(MemoryBackend::new());
+        backend.migrate(SCHEMA_VERSION).await.unwrap();
+        let settings =
+            Settings { hashing: HashAlgo::Bcrypt { cost: 4 }, password_caching: caching, ..Settings::default() };
+        Store::new(backend, Driver::Memory, Kms::new(KmsConfig::default()).unwrap(), settings)
+    }
+
+    fn user(name: &str, password: &str) -> User {
+        let mut u = User { username: name.into(), password: password.into(), status: 1, ..User::default() };
+        u.home_dir = format!("/srv/{name}");
+        u.permissions.insert("/".into(), vec!["*".into()]);
+        u
+    }
+
+    #[tokio::test]
+    async fn verified_passwords_are_cached_until_the_hash_changes() {
+        let s = store(true).await;
+        s.add(user("alice", "first")).await.unwrap();
+        let cache = s.verified().unwrap();
+        assert!(s.authenticate_user("alice", "first").await.unwrap().is_some());
+        assert_eq!(cache.len(), 1);
+        assert!(s.authenticate_user("alice", "first").await.unwrap().is_some(), "a cache hit still succeeds");
+        assert!(s.authenticate_user("alice", "wrong").await.unwrap().is_none());
+        assert_eq!(cache.len(), 0, "a failed attempt drops the entry");
+        assert!(s.authenticate_user("alice", "first").await.unwrap().is_some());
+        // A new password: the old one must not get in through the cache.
+        s.update(user("alice", "second")).await.unwrap();
+        assert!(s.authenticate_user("alice", "first").await.unwrap().is_none());
+        assert!(s.authenticate_user("alice", "second").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn caching_can_be_disabled() {
+        let s = store(false).await;
+        s.add(user("bob", "pw")).await.unwrap();
+        assert!(s.verified().is_none());
+        assert!(s.authenticate_user("bob", "pw").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn rehash_replaces_the_cached_entry() {
+        let s = store(true).await;
+        let md5 = "{MD5}5f4dcc3b5aa765d61d8327deb882cf99";
+        s.add(user("carol", md5)).await.unwrap();
+        let u = s.authenticate_user("carol", "password").await.unwrap().unwrap();
+        assert!(u.password.starts_with("$2a$"), "{}", u.password);
+        assert!(s.authenticate_user("carol", "password").await.unwrap().is_some());
+        assert!(s.authenticate_user("carol", "passwore").await.unwrap().is_none());
     }
 }

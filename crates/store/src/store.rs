@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use wharf_model::{Folder, Group, Kind, User, ValidationContext, VirtualFolder};
 use wharf_secrets::kms::Kms;
-use wharf_secrets::password::HashAlgo;
+use wharf_secrets::password::{HashAlgo, VerifiedCache};
 
 use crate::backend::memory::MemoryBackend;
 use crate::backend::{
@@ -39,6 +39,8 @@ pub struct Settings {
     pub validation: ValidationContext,
     /// `update_mode`: 0 migrates the schema automatically at start, 1 requires `initprovider`.
     pub update_mode: i64,
+    /// `password_caching`: remember successful password checks (see [`wharf_secrets::password::VerifiedCache`]).
+    pub password_caching: bool,
 }
 
 /// Outcome of [`Store::init`].
@@ -63,6 +65,15 @@ struct Inner {
     driver: Driver,
     kms: Kms,
     settings: Settings,
+    /// Successful password checks, when `password_caching` is on.
+    verified: Option<VerifiedCache>,
+}
+
+/// Accounts whose verified password is remembered at most (the cache is cleared when full).
+const PASSWORD_CACHE_ENTRIES: usize = 10_000;
+
+fn verified_cache(settings: &Settings) -> Option<VerifiedCache> {
+    settings.password_caching.then(|| VerifiedCache::new(PASSWORD_CACHE_ENTRIES))
 }
 
 /// The data provider: typed access to every object kind over any engine. Cheap to clone.
@@ -74,7 +85,8 @@ pub struct Store {
 impl Store {
     /// A store over an engine.
     pub fn new(backend: Arc<dyn Backend>, driver: Driver, kms: Kms, settings: Settings) -> Self {
-        Self { inner: Arc::new(Inner { backend, memory: None, driver, kms, settings }) }
+        let verified = verified_cache(&settings);
+        Self { inner: Arc::new(Inner { backend, memory: None, driver, kms, settings, verified }) }
     }
 
     /// Connects to the configured provider. For the memory driver the dump file, if any, is loaded
@@ -89,6 +101,7 @@ impl Store {
                     memory: Some((mem, target.path.clone())),
                     driver: Driver::Memory,
                     kms,
+                    verified: verified_cache(&settings),
                     settings,
                 }),
             };
@@ -117,6 +130,11 @@ impl Store {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// The cache of verified passwords, when enabled.
+    pub(crate) fn verified(&self) -> Option<&VerifiedCache> {
+        self.inner.verified.as_ref()
     }
 
     /// (Re)loads the memory driver's dump file, replacing the data only if the whole file loads.
@@ -258,6 +276,17 @@ impl Store {
         let mut u: User = self.get(username).await?;
         self.hydrate_folders(&mut u.virtual_folders).await?;
         Ok(u)
+    }
+
+    /// A user with the settings of its groups applied (primary, secondary and membership rules, see
+    /// `wharf_model::inherit`): what logins and file operations go by.
+    pub async fn effective_user(&self, username: &str) -> StoreResult<User> {
+        let user = self.user(username).await?;
+        let mut groups = Vec::with_capacity(user.groups.len());
+        for g in &user.groups {
+            groups.push(self.group(&g.name).await?);
+        }
+        Ok(user.with_group_settings(&groups))
     }
 
     /// A group with its virtual folders filled in.

@@ -62,7 +62,7 @@ pub fn settings(config: &Config) -> Result<Settings> {
         users_base_dir: dp.users_base_dir.clone(),
         ..ValidationContext::default()
     };
-    Ok(Settings { hashing, validation, update_mode: dp.update_mode })
+    Ok(Settings { hashing, validation, update_mode: dp.update_mode, password_caching: dp.password_caching })
 }
 
 /// Connects to the data provider (the schema is not touched).

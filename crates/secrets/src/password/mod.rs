@@ -11,6 +11,7 @@
 
 mod argon2id;
 mod bcrypt_hash;
+mod cache;
 mod crypt_b64;
 mod digest;
 mod error;
@@ -20,6 +21,7 @@ mod pbkdf2;
 mod shacrypt;
 mod yescrypt;
 
+pub use cache::VerifiedCache;
 pub use error::PasswordError;
 pub use format::HashFormat;
 

@@ -510,3 +510,26 @@ async fn concurrent_references_and_deletions_never_dangle() {
         store.backend().close().await;
     }
 }
+
+#[tokio::test]
+async fn effective_user_applies_group_settings() {
+    for engine in [Engine::Memory, Engine::Sqlite] {
+        let (_db, store) = new_store(engine).await;
+        store.add(build::folder("gf")).await.unwrap();
+        let mut primary = build::group_with_folders("prim", &["gf"]);
+        primary.user_settings.quota_files = 5;
+        primary.user_settings.home_dir = "/srv/groups/%username%".into();
+        store.add(primary).await.unwrap();
+        store.add(build::group("member")).await.unwrap();
+        let mut u =
+            build::user_with("eve", &[], &[("prim", GroupType::Primary), ("member", GroupType::Membership)], "");
+        u.quota_files = 0;
+        store.add(u).await.unwrap();
+        let stored = store.user("eve").await.unwrap();
+        assert_eq!(stored.quota_files, 0, "{engine:?}: the stored user is unchanged");
+        let eff = store.effective_user("eve").await.unwrap();
+        assert_eq!(eff.quota_files, 5, "{engine:?}: numeric limits come from the primary group");
+        assert!(eff.virtual_folders.iter().any(|f| f.name == "gf" && !f.mapped_path.is_empty()), "{engine:?}");
+        assert!(store.effective_user("nobody").await.is_err());
+    }
+}
