@@ -310,6 +310,28 @@ fn record(row: &AnyRow) -> Result<Record, sqlx::Error> {
     })
 }
 
+/// Switches a SQLite database to WAL (a setting stored in the file, so only the first connection to a
+/// new file changes anything). The switch needs an exclusive lock and SQLite may refuse it at once with
+/// "database is locked" instead of waiting when other processes are opening the same new file, so it
+/// is retried a bounded number of times.
+async fn enable_wal(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    const ATTEMPTS: u64 = 100;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mode: Result<String, sqlx::Error> =
+            async { sqlx::query("PRAGMA journal_mode = WAL").fetch_one(&mut *conn).await?.try_get(0) }.await;
+        match mode {
+            Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(m) if attempt >= ATTEMPTS => {
+                return Err(sqlx::Error::Protocol(format!("SQLite stayed in journal mode {m:?}, WAL is required")));
+            }
+            Err(e) if attempt >= ATTEMPTS || !transient(&e) => return Err(e),
+            _ => tokio::time::sleep(Duration::from_millis(5 + attempt.min(20) * 5)).await,
+        }
+    }
+}
+
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -342,7 +364,7 @@ impl SqlBackend {
                         Dialect::Sqlite => {
                             // busy_timeout first: switching to WAL needs the write lock.
                             conn.execute(AssertSqlSafe(format!("PRAGMA busy_timeout = {busy_ms}"))).await?;
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            enable_wal(conn).await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                         }
