@@ -25,6 +25,11 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A change of used quota (bytes and files), stamped now.
+fn quota_delta(size: i64, files: i64, reset: bool) -> CounterDelta {
+    CounterDelta { quota_size: size, quota_files: files, reset_quota: reset, now_ms: now_ms(), ..Default::default() }
+}
+
 /// The table key of a kind in the engines.
 pub(crate) fn kind_key(kind: Kind) -> &'static str {
     kind.object_type()
@@ -545,26 +550,12 @@ impl Store {
 
     /// Adds to (or, with `reset`, sets) a user's used quota. Concurrent calls never lose counts.
     pub async fn update_user_quota(&self, username: &str, size: i64, files: i64, reset: bool) -> StoreResult<()> {
-        let d = CounterDelta {
-            quota_size: size,
-            quota_files: files,
-            reset_quota: reset,
-            now_ms: now_ms(),
-            ..Default::default()
-        };
-        self.add_counters(Kind::User, username, d).await
+        self.add_counters(Kind::User, username, quota_delta(size, files, reset)).await
     }
 
     /// Adds to (or sets) a folder's used quota.
     pub async fn update_folder_quota(&self, name: &str, size: i64, files: i64, reset: bool) -> StoreResult<()> {
-        let d = CounterDelta {
-            quota_size: size,
-            quota_files: files,
-            reset_quota: reset,
-            now_ms: now_ms(),
-            ..Default::default()
-        };
-        self.add_counters(Kind::Folder, name, d).await
+        self.add_counters(Kind::Folder, name, quota_delta(size, files, reset)).await
     }
 
     /// Adds to (or sets) a user's transferred bytes (transfer quota).
