@@ -1,0 +1,1 @@
+//! Wharf benchmarks: see the binaries in src/bin.
