@@ -301,7 +301,7 @@ impl Store {
         Ok(g)
     }
 
-    /// Every object of a kind, in pages, with mappings filled in for users and groups.
+    /// Every object of a kind, as stored (see [`Store::user`] for filled-in folder mappings).
     pub(crate) async fn all<T: Stored>(&self) -> StoreResult<Vec<T>> {
         self.list(ListQuery::default()).await
     }
