@@ -1,0 +1,1 @@
+//! The local filesystem backend (placeholder, being written).

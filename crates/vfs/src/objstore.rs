@@ -1,0 +1,1 @@
+//! The object-store backend (placeholder, being written).

@@ -1,0 +1,1 @@
+//! Kernel-enforced containment of the local backend (placeholder).
