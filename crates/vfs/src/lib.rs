@@ -9,6 +9,7 @@ pub mod digest;
 pub mod error;
 pub mod fs;
 pub mod local;
+pub mod mount;
 pub mod objstore;
 pub mod path;
 
@@ -16,4 +17,5 @@ pub use error::{FsError, FsResult};
 pub use fs::{
     Capabilities, DirEntry, DirLister, FileKind, FileReader, FileWriter, Fs, HashAlgo, Metadata, StatVfs, WriteOptions,
 };
+pub use mount::{FolderMount, Mount, MountTable};
 pub use path::{RelPath, clean_virtual};
