@@ -449,9 +449,10 @@ impl Store {
         Err(StoreError::Busy { kind: T::KIND, name: key })
     }
 
-    /// Changes one stored object with `f` (read, modify, write, retried on concurrent changes),
-    /// without validation: for server-side bookkeeping such as re-hashing a password.
-    pub(crate) async fn modify<T: Stored>(&self, key: &str, f: impl Fn(&mut T) -> bool) -> StoreResult<()> {
+    /// Changes one stored object with `f` (read, modify, write, retried on concurrent changes; `f`
+    /// returns false to leave the object alone), without validation: for server-side bookkeeping such
+    /// as re-hashing a password, last login or first-transfer times. Counters are not touched.
+    pub async fn modify<T: Stored>(&self, key: &str, f: impl Fn(&mut T) -> bool) -> StoreResult<()> {
         for _ in 0..MAX_RETRIES {
             let Some(record) = self.record::<T>(key).await? else {
                 return Err(StoreError::NotFound { kind: T::KIND, name: key.to_owned() });
