@@ -4,3 +4,4 @@
 mod auth;
 mod hooks;
 mod registry;
+mod session;

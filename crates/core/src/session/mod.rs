@@ -1,0 +1,319 @@
+//! The session: every file operation of every protocol goes through here, with virtual paths, and
+//! this is the only place where policy is decided — permissions, file patterns, quotas, size limits,
+//! transfer quotas, bandwidth, upload modes, setstat/rename/symlink modes, hooks, the transfer log
+//! and metrics. Protocol fronts decode their wire format, call a [`Session`] method, and encode the
+//! answer; errors come back as [`FsError`], which each front maps once to its status codes.
+
+mod ops;
+mod policy;
+mod quota;
+mod settings;
+pub mod throttle;
+mod transfer;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use async_trait::async_trait;
+use wharf_model::{User, VirtualFolder};
+use wharf_store::Store;
+use wharf_vfs::{FolderMount, Fs, FsError, FsResult, Mount, MountTable, RelPath, clean_virtual};
+
+pub use ops::{Listing, SetStat};
+pub use settings::{SessionSettings, TrackQuota, UploadMode};
+pub use transfer::{Download, Upload, UploadRequest};
+
+/// The protocol a session serves, as SFTPGo names it in hooks and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// SFTP over SSH.
+    Sftp,
+    /// SCP over SSH.
+    Scp,
+    /// Other SSH commands (hashes, rsync, git…).
+    Ssh,
+    /// FTP/FTPS.
+    Ftp,
+    /// WebDAV.
+    Dav,
+    /// The REST API / web client.
+    Http,
+    /// A public share over HTTP.
+    HttpShare,
+}
+
+impl Protocol {
+    /// SFTPGo's name (`SFTP`, `SCP`, `SSH`, `FTP`, `DAV`, `HTTP`, `HTTPShare`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sftp => "SFTP",
+            Self::Scp => "SCP",
+            Self::Ssh => "SSH",
+            Self::Ftp => "FTP",
+            Self::Dav => "DAV",
+            Self::Http => "HTTP",
+            Self::HttpShare => "HTTPShare",
+        }
+    }
+}
+
+/// Who is connected, from where, over what.
+#[derive(Debug, Clone)]
+pub struct ConnCtx {
+    /// Connection id (shown in logs, hooks and the connection list).
+    pub id: String,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Client address.
+    pub ip: IpAddr,
+}
+
+/// A filesystem event for the hooks (`common.actions`), independent of how hooks are run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookEvent {
+    /// `upload`, `pre-download`, `rename`…
+    pub action: String,
+    /// Virtual path.
+    pub virtual_path: String,
+    /// Path on the storage (host path for local storage, key for object stores).
+    pub path: String,
+    /// Virtual target (rename, copy).
+    pub virtual_target: String,
+    /// Storage path of the target.
+    pub target: String,
+    /// File size, where meaningful.
+    pub file_size: i64,
+    /// Elapsed time in ms, for transfers.
+    pub elapsed_ms: i64,
+    /// 1 ok, 2 error, 3 quota exceeded.
+    pub status: i32,
+    /// Open flags of an upload (SFTP pflags, as SFTPGo passes them).
+    pub open_flags: i64,
+}
+
+/// Runs filesystem hooks. The session decides when; implementations decide how (programs, HTTP).
+#[async_trait]
+pub trait FsHooks: Send + Sync + std::fmt::Debug {
+    /// True when hooks are configured for `action`.
+    fn wants(&self, action: &str) -> bool;
+    /// Runs the hook. For synchronous hooks (pre-* and `execute_sync`) the result is the hook's;
+    /// asynchronous ones are started and Ok is returned.
+    async fn run(&self, session: &SessionInfo, ev: HookEvent) -> Result<(), String>;
+}
+
+/// What hooks need to know about the session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Connection.
+    pub conn: ConnCtx,
+    /// Username.
+    pub username: String,
+    /// The user's role.
+    pub role: String,
+}
+
+/// Builds the storage of a user's home and of its virtual folders.
+#[async_trait]
+pub trait Backends: Send + Sync + std::fmt::Debug {
+    /// The home (the user's `filesystem` rooted at `home_dir`).
+    async fn home(&self, user: &User) -> FsResult<Arc<dyn Fs>>;
+    /// A virtual folder (the folder's `filesystem` rooted at `mapped_path`).
+    async fn folder(&self, user: &User, folder: &VirtualFolder) -> FsResult<Arc<dyn Fs>>;
+    /// The storage path to report to hooks for a path inside a mount.
+    fn storage_path(&self, user: &User, mount: &Mount, rel: &RelPath) -> String;
+}
+
+/// What every session of a server shares.
+#[derive(Debug)]
+pub struct SessionEnv {
+    /// The data provider (quota counters, first transfers).
+    pub store: Store,
+    /// Policy settings from `common` and `data_provider`.
+    pub settings: SessionSettings,
+    /// Storage factory.
+    pub backends: Arc<dyn Backends>,
+    /// Hooks, if configured.
+    pub hooks: Option<Arc<dyn FsHooks>>,
+}
+
+/// One logged-in user's file session.
+#[derive(Debug)]
+pub struct Session {
+    user: User,
+    info: SessionInfo,
+    env: Arc<SessionEnv>,
+    mounts: MountTable,
+    /// Bytes per second (0 = unlimited), chosen from the client address at login.
+    upload_rate: u64,
+    download_rate: u64,
+    started: Instant,
+}
+
+impl Session {
+    /// Opens a session for an authenticated (effective) user: builds the mounts, creates the home,
+    /// the virtual folders and the start directory unless `filters.disable_fs_checks`.
+    pub async fn new(user: User, conn: ConnCtx, env: Arc<SessionEnv>) -> FsResult<Self> {
+        let home = env.backends.home(&user).await?;
+        let mut folders = Vec::with_capacity(user.virtual_folders.len());
+        for vf in &user.virtual_folders {
+            let fs = env.backends.folder(&user, vf).await?;
+            let vpath = clean_virtual(&vf.virtual_path, "/")?;
+            let included = vf.quota_size == -1 && vf.quota_files == -1;
+            folders.push(Mount {
+                vpath,
+                fs,
+                folder: Some(FolderMount {
+                    name: vf.name.clone(),
+                    quota_size: vf.quota_size.max(0),
+                    quota_files: vf.quota_files.max(0),
+                    included,
+                }),
+            });
+        }
+        let mounts = MountTable::new(home, folders);
+        let (up, down) = policy::bandwidth_for(&user, conn.ip);
+        let info = SessionInfo { conn, username: user.username.clone(), role: user.role.clone() };
+        let session = Self {
+            user,
+            info,
+            env,
+            mounts,
+            upload_rate: up.saturating_mul(1024),
+            download_rate: down.saturating_mul(1024),
+            started: Instant::now(),
+        };
+        if !session.user.filters.disable_fs_checks {
+            session.create_mount_roots().await?;
+        }
+        Ok(session)
+    }
+
+    /// The user (with group settings applied).
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// Connection and user details.
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    /// The mount table.
+    pub fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    /// When the session started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The directory a client starts in (`filters.start_directory`, else `/`).
+    pub fn start_directory(&self) -> String {
+        let sd = &self.user.filters.start_directory;
+        if sd.is_empty() { "/".into() } else { clean_virtual(sd, "/").unwrap_or_else(|_| "/".into()) }
+    }
+
+    /// Cleans client input into a virtual path relative to `cwd`.
+    pub fn resolve(&self, input: &str, cwd: &str) -> FsResult<String> {
+        clean_virtual(input, cwd)
+    }
+
+    async fn create_mount_roots(&self) -> FsResult<()> {
+        for m in self.mounts.mounts() {
+            ensure_root(m.fs.as_ref()).await?;
+        }
+        let start = self.start_directory();
+        if start != "/" {
+            // Created like `mkdir -p`, without permission checks (the admin configured it).
+            let mut dir = String::new();
+            for part in start.split('/').filter(|p| !p.is_empty()) {
+                dir.push('/');
+                dir.push_str(part);
+                let (m, rel) = self.mounts.resolve(&dir)?;
+                match m.fs.stat(&rel).await {
+                    Ok(md) if md.is_dir() => {}
+                    Ok(_) => return Err(FsError::NotADirectory),
+                    Err(FsError::NotFound) => match m.fs.mkdir(&rel).await {
+                        Ok(()) | Err(FsError::AlreadyExists) => {}
+                        Err(e) => return Err(e),
+                    },
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn env(&self) -> &SessionEnv {
+        &self.env
+    }
+
+    /// Sends a hook event (with the storage paths filled in) if hooks want it.
+    pub(crate) async fn hook(&self, mut ev: HookEvent) -> Result<(), String> {
+        let Some(hooks) = &self.env.hooks else { return Ok(()) };
+        if !hooks.wants(&ev.action) {
+            return Ok(());
+        }
+        if ev.path.is_empty() && !ev.virtual_path.is_empty() {
+            ev.path = self.storage_path(&ev.virtual_path);
+        }
+        if ev.target.is_empty() && !ev.virtual_target.is_empty() {
+            ev.target = self.storage_path(&ev.virtual_target);
+        }
+        hooks.run(&self.info, ev).await
+    }
+
+    fn storage_path(&self, vpath: &str) -> String {
+        match self.mounts.resolve(vpath) {
+            Ok((m, rel)) => self.env.backends.storage_path(&self.user, m, &rel),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Marks the user's first upload or download (SFTPGo's first-upload/first-download events).
+    pub(crate) async fn first_transfer(&self, upload: bool) {
+        let already = if upload { self.user.first_upload } else { self.user.first_download };
+        if already != 0 {
+            return;
+        }
+        let now = wharf_store::now_ms();
+        let first = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .env
+            .store
+            .modify::<User>(&self.user.username, |u| {
+                let slot = if upload { &mut u.first_upload } else { &mut u.first_download };
+                if *slot != 0 {
+                    return false;
+                }
+                *slot = now;
+                first.store(true, std::sync::atomic::Ordering::Relaxed);
+                true
+            })
+            .await;
+        if result.is_ok() && first.load(std::sync::atomic::Ordering::Relaxed) {
+            let action = if upload { "first-upload" } else { "first-download" };
+            let _ = self.hook(HookEvent { action: action.into(), status: 1, ..Default::default() }).await;
+        }
+    }
+}
+
+/// Creates a backend's root if it does not exist (home and mapped folders at login).
+async fn ensure_root(fs: &dyn Fs) -> FsResult<()> {
+    match fs.stat(&RelPath::root()).await {
+        Ok(md) if md.is_dir() => Ok(()),
+        Ok(_) => Err(FsError::NotADirectory),
+        Err(FsError::NotFound) => match fs.mkdir(&RelPath::root()).await {
+            Ok(()) | Err(FsError::AlreadyExists) => Ok(()),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Seconds since the epoch of a system time (0 before the epoch), for logs.
+pub(crate) fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

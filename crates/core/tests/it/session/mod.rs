@@ -1,0 +1,12 @@
+//! The session: SFTPGo's policy behaviours (dossier section n), on the local backend against a real
+//! temp directory and, where the behaviour is storage-independent, on an object store too.
+
+mod escape;
+mod folders;
+mod hooks;
+mod modes;
+mod patterns;
+mod perms;
+mod quota;
+mod support;
+mod throttle;
