@@ -1,1 +1,0 @@
-//! Connection registry (placeholder).
