@@ -6,4 +6,6 @@
 
 pub mod auth;
 pub mod hooks;
+mod metrics;
 pub mod registry;
+pub mod session;

@@ -4,6 +4,7 @@
 //! and metrics. Protocol fronts decode their wire format, call a [`Session`] method, and encode the
 //! answer; errors come back as [`FsError`], which each front maps once to its status codes.
 
+mod backends;
 mod ops;
 mod policy;
 mod quota;
@@ -13,13 +14,14 @@ mod transfer;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use wharf_model::{User, VirtualFolder};
 use wharf_store::Store;
 use wharf_vfs::{FolderMount, Fs, FsError, FsResult, Mount, MountTable, RelPath, clean_virtual};
 
+pub use backends::StandardBackends;
 pub use ops::{Listing, SetStat};
 pub use settings::{SessionSettings, TrackQuota, UploadMode};
 pub use transfer::{Download, Upload, UploadRequest};
@@ -311,9 +313,4 @@ async fn ensure_root(fs: &dyn Fs) -> FsResult<()> {
         },
         Err(e) => Err(e),
     }
-}
-
-/// Seconds since the epoch of a system time (0 before the epoch), for logs.
-pub(crate) fn unix_ms(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

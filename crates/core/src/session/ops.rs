@@ -172,7 +172,9 @@ impl Session {
         let r = self.mkdir_inner(vpath).await;
         log_op(self, "mkdir", vpath, "", started, &r);
         if r.is_ok() {
-            let _ = self.hook(HookEvent { action: "mkdir".into(), virtual_path: vpath.into(), status: 1, ..Default::default() }).await;
+            let _ = self
+                .hook(HookEvent { action: "mkdir".into(), virtual_path: vpath.into(), status: 1, ..Default::default() })
+                .await;
         }
         r
     }
@@ -228,7 +230,13 @@ impl Session {
             self.charge(&view.owner, view.tracked, -size, -1).await;
         }
         let _ = self
-            .hook(HookEvent { action: "delete".into(), virtual_path: vpath.into(), file_size: size, status: 1, ..Default::default() })
+            .hook(HookEvent {
+                action: "delete".into(),
+                virtual_path: vpath.into(),
+                file_size: size,
+                status: 1,
+                ..Default::default()
+            })
             .await;
         Ok(())
     }
@@ -239,7 +247,9 @@ impl Session {
         let r = self.rmdir_inner(vpath).await;
         log_op(self, "rmdir", vpath, "", started, &r);
         if r.is_ok() {
-            let _ = self.hook(HookEvent { action: "rmdir".into(), virtual_path: vpath.into(), status: 1, ..Default::default() }).await;
+            let _ = self
+                .hook(HookEvent { action: "rmdir".into(), virtual_path: vpath.into(), status: 1, ..Default::default() })
+                .await;
         }
         r
     }
@@ -332,11 +342,8 @@ impl Session {
         let src_view = self.quota_view(src_mount).await?;
         let dst_view = if same_fs { src_view.clone() } else { self.quota_view(dst_mount).await? };
         let moves_quota = src_view.owner != dst_view.owner;
-        let (tree_size, tree_files) = if moves_quota || !same_fs {
-            tree_usage(src_mount.fs.as_ref(), &src, &md).await?
-        } else {
-            (0, 0)
-        };
+        let (tree_size, tree_files) =
+            if moves_quota || !same_fs { tree_usage(src_mount.fs.as_ref(), &src, &md).await? } else { (0, 0) };
         if moves_quota {
             // The destination must have room for what arrives (SFTPGo's hasSpaceForCrossRename).
             if dst_view.limit_files > 0 && dst_view.used_files + tree_files > dst_view.limit_files {
@@ -423,11 +430,8 @@ impl Session {
             // Created outside Wharf with a host path: not expressible in the user's namespace.
             return Err(FsError::denied());
         }
-        let dir_in_mount = if rel.parent().is_root() {
-            mount.vpath.clone()
-        } else {
-            join(&mount.vpath, rel.parent().as_str())
-        };
+        let dir_in_mount =
+            if rel.parent().is_root() { mount.vpath.clone() } else { join(&mount.vpath, rel.parent().as_str()) };
         clean_virtual(&content, &dir_in_mount)
     }
 

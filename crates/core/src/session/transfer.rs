@@ -36,7 +36,6 @@ static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 /// What happens to the file when an upload does not complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
-    Done,
     ClientError,
     QuotaExceeded,
 }
@@ -146,7 +145,13 @@ impl Session {
         let mode = self.env().settings.upload_mode;
         let atomic = mode != UploadMode::Standard && caps.temp_rename;
         let start = if resume || req.append { existing_size as u64 } else { 0 };
-        let opts = WriteOptions { create: true, exclusive: false, truncate: req.truncate, read: req.read, start_offset: start };
+        let opts = WriteOptions {
+            create: true,
+            exclusive: false,
+            truncate: req.truncate,
+            read: req.read,
+            start_offset: start,
+        };
         let temp_resumed = atomic && resume;
         let (temp, writer, uncharged_at_open) = if atomic {
             let n = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
@@ -320,6 +325,8 @@ impl UploadInner {
 
     /// Gives up on the upload: what remains follows the upload mode and the reason.
     async fn fail(mut self, outcome: Outcome) -> FsResult<u64> {
+        // An upload that crossed a limit ends as a quota failure however the client gives up.
+        let outcome = if self.quota_hit.load(Ordering::Relaxed) { Outcome::QuotaExceeded } else { outcome };
         if let Some(w) = self.writer.take() {
             if outcome == Outcome::ClientError {
                 // Keep what was written: standard and atomic-with-resume modes leave a partial file.

@@ -47,8 +47,7 @@ async fn symlinks_pointing_outside_are_useless() {
 
 #[tokio::test]
 async fn symlinks_created_through_the_session_stay_inside() {
-    let mut settings = wharf_core::session::SessionSettings::default();
-    settings.symlink_mode = 1;
+    let settings = wharf_core::session::SessionSettings { symlink_mode: 1, ..Default::default() };
     let w = World::with_settings(Kind::Local, settings).await;
     let s = w.session(w.user("esc3")).await;
     put(&s, "/t", b"target").await.unwrap();

@@ -69,7 +69,9 @@ async fn a_folder_at_root_hides_the_home() {
     for kind in BOTH {
         let w = World::new(kind).await;
         w.add_folder("root").await;
-        let plain = w.session(w.user("rf")).await;
+        let mut u = w.user("rf");
+        u.quota_files = 10;
+        let plain = w.session(u).await;
         put(&plain, "/home-file", b"h").await.unwrap();
         let mut u = w.user("rf");
         u.quota_files = 10;

@@ -16,8 +16,7 @@ async fn overwrite_keeps_the_file_count_and_replacing_a_symlink_adds_one() {
     assert_eq!(w.used("q1").await, (5, 1));
     put(&s, "/f", b"123").await.unwrap();
     assert_eq!(w.used("q1").await, (3, 1), "overwrite: same count, size adjusted");
-    let mut settings = wharf_core::session::SessionSettings::default();
-    settings.symlink_mode = 1;
+    let settings = wharf_core::session::SessionSettings { symlink_mode: 1, ..Default::default() };
     let w2 = World::with_settings(Kind::Local, settings).await;
     let mut u = w2.user("q2");
     u.quota_files = 10;

@@ -48,11 +48,9 @@ impl TestBackends {
             })?)),
             Kind::Object => {
                 let mut b = self.buckets.lock().unwrap();
-                let store = b
-                    .entry(root.to_owned())
-                    .or_insert_with(|| Arc::new(object_store::memory::InMemory::new()))
-                    .clone();
-                Ok(Arc::new(ObjectStoreFs::new(store, "")))
+                let store =
+                    b.entry(root.to_owned()).or_insert_with(|| Arc::new(object_store::memory::InMemory::new())).clone();
+                Ok(Arc::new(ObjectStoreFs::new(store, "")?))
             }
         }
     }
@@ -72,13 +70,22 @@ impl Backends for TestBackends {
     }
 }
 
+/// A callback run by [`RecordingHooks`] before it answers.
+pub type OnEvent = Box<dyn Fn(&HookEvent) + Send>;
+
 /// Hook events seen, and which actions fail.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RecordingHooks {
     pub events: Mutex<Vec<HookEvent>>,
     pub fail: Mutex<Vec<String>>,
     /// Runs before answering (e.g. to move a file away in a pre-delete hook).
-    pub on_event: Mutex<Option<Box<dyn Fn(&HookEvent) + Send>>>,
+    pub on_event: Mutex<Option<OnEvent>>,
+}
+
+impl std::fmt::Debug for RecordingHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingHooks").field("events", &self.events).field("fail", &self.fail).finish_non_exhaustive()
+    }
 }
 
 #[async_trait]
@@ -107,7 +114,6 @@ impl RecordingHooks {
 
 /// A test world: a data provider, a temp dir, backends of one kind, hooks.
 pub struct World {
-    pub kind: Kind,
     pub dir: tempfile::TempDir,
     pub store: Store,
     pub hooks: Arc<RecordingHooks>,
@@ -131,7 +137,7 @@ impl World {
         let hooks = Arc::new(RecordingHooks::default());
         let backends = Arc::new(TestBackends { kind, buckets: Mutex::new(HashMap::new()) });
         let env = Arc::new(SessionEnv { store: store.clone(), settings, backends, hooks: Some(hooks.clone()) });
-        Self { kind, dir: tempfile::tempdir().unwrap(), store, hooks, env }
+        Self { dir: tempfile::tempdir().unwrap(), store, hooks, env }
     }
 
     pub fn path(&self, name: &str) -> String {
