@@ -484,7 +484,11 @@ mod tests {
         let cfg = HttpClientConfig {
             headers: vec![
                 wharf_config::HttpHeader { key: "X-All".into(), value: "1".into(), url: String::new() },
-                wharf_config::HttpHeader { key: "X-Some".into(), value: "2".into(), url: "http://a.example:81/x".into() },
+                wharf_config::HttpHeader {
+                    key: "X-Some".into(),
+                    value: "2".into(),
+                    url: "http://a.example:81/x".into(),
+                },
                 wharf_config::HttpHeader { key: "bad header".into(), value: "3".into(), url: String::new() },
             ],
             ..HttpClientConfig::default()
