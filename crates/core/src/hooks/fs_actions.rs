@@ -90,6 +90,11 @@ impl FsAction {
         }
     }
 
+    /// The action named `name` (as in `execute_on`), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     /// `pre-*` actions always run synchronously and can deny the operation.
     pub fn is_pre(self) -> bool {
         matches!(self, Self::PreDownload | Self::PreUpload | Self::PreDelete)
@@ -262,6 +267,51 @@ impl FsEvent {
             vars.push(("SFTPGO_ACTION_METADATA".to_owned(), json));
         }
         vars
+    }
+}
+
+/// The session fires its events through the runner: the event is completed with who, from where,
+/// over what and when.
+#[async_trait::async_trait]
+impl crate::session::FsHooks for ActionRunner {
+    fn wants(&self, action: &str) -> bool {
+        FsAction::from_name(action).is_some_and(|a| ActionRunner::wants(self, a))
+    }
+
+    async fn run(&self, session: &crate::session::SessionInfo, ev: crate::session::HookEvent) -> Result<(), String> {
+        let Some(action) = FsAction::from_name(&ev.action) else {
+            return Err(format!("unknown filesystem action {:?}", ev.action));
+        };
+        let status = match ev.status {
+            1 => EventStatus::Ok,
+            3 => EventStatus::QuotaExceeded,
+            _ => EventStatus::Error,
+        };
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let event = FsEvent {
+            username: session.username.clone(),
+            path: ev.path,
+            target_path: ev.target,
+            virtual_path: ev.virtual_path,
+            virtual_target_path: ev.virtual_target,
+            ssh_cmd: ev.ssh_cmd,
+            file_size: ev.file_size,
+            fs_provider: ev.fs_provider,
+            bucket: ev.bucket,
+            endpoint: ev.endpoint,
+            status,
+            protocol: session.conn.protocol.as_str().to_owned(),
+            ip: session.conn.ip.to_string(),
+            session_id: session.conn.id.clone(),
+            timestamp,
+            open_flags: i32::try_from(ev.open_flags).unwrap_or(0),
+            role: session.role.clone(),
+            elapsed: ev.elapsed_ms,
+            ..FsEvent::new(action)
+        };
+        ActionRunner::run(self, event).await.map_err(|e| e.to_string())
     }
 }
 

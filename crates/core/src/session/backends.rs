@@ -60,29 +60,26 @@ impl Backends for StandardBackends {
 
     async fn folder(&self, user: &User, folder: &VirtualFolder) -> FsResult<Arc<dyn Fs>> {
         let (this, user, folder) = (self.clone(), user.clone(), folder.clone());
-        tokio::task::spawn_blocking(move || {
-            let root = if folder.subpath.is_empty() {
-                folder.mapped_path.clone()
-            } else {
-                format!("{}/{}", folder.mapped_path.trim_end_matches('/'), folder.subpath)
-            };
-            this.build(&folder.filesystem, &root, &user)
-        })
-        .await
-        .map_err(|_| FsError::failure("storage setup failed"))?
+        tokio::task::spawn_blocking(move || this.build(&folder.filesystem, &folder_root(&folder), &user))
+            .await
+            .map_err(|_| FsError::failure("storage setup failed"))?
     }
 
     fn storage_path(&self, user: &User, mount: &Mount, rel: &RelPath) -> String {
         let root = match &mount.folder {
             None => user.home_dir.clone(),
-            Some(f) => user
-                .virtual_folders
-                .iter()
-                .find(|v| v.name == f.name)
-                .map(|v| v.mapped_path.clone())
-                .unwrap_or_default(),
+            Some(f) => user.virtual_folders.iter().find(|v| v.name == f.name).map(folder_root).unwrap_or_default(),
         };
         if rel.is_root() { root } else { format!("{}/{}", root.trim_end_matches('/'), rel) }
+    }
+}
+
+/// Where a virtual folder's storage starts: its mapped path, or the `subpath` inside it.
+fn folder_root(folder: &VirtualFolder) -> String {
+    if folder.subpath.is_empty() {
+        folder.mapped_path.clone()
+    } else {
+        format!("{}/{}", folder.mapped_path.trim_end_matches('/'), folder.subpath.trim_start_matches('/'))
     }
 }
 

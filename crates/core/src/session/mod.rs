@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use wharf_model::{User, VirtualFolder};
+use wharf_model::{Filesystem, FsProvider, User, VirtualFolder};
 use wharf_store::Store;
 use wharf_vfs::{FolderMount, Fs, FsError, FsResult, Mount, MountTable, RelPath, clean_virtual};
 
@@ -92,6 +92,15 @@ pub struct HookEvent {
     pub status: i32,
     /// Open flags of an upload (SFTP pflags, as SFTPGo passes them).
     pub open_flags: i64,
+    /// The SSH command line (`ssh_cmd` events).
+    pub ssh_cmd: String,
+    /// Storage backend of the path (0 local, 1 S3, 2 GCS, 3 Azure, 4 crypt, 5 SFTP, 6 HTTP);
+    /// filled in by the session.
+    pub fs_provider: i32,
+    /// Bucket or container of the path's storage; filled in by the session.
+    pub bucket: String,
+    /// Endpoint of the path's storage; filled in by the session.
+    pub endpoint: String,
 }
 
 /// Runs filesystem hooks. The session decides when; implementations decide how (programs, HTTP).
@@ -264,7 +273,21 @@ impl Session {
         if ev.target.is_empty() && !ev.virtual_target.is_empty() {
             ev.target = self.storage_path(&ev.virtual_target);
         }
+        let vpath = if ev.virtual_path.is_empty() { "/" } else { ev.virtual_path.as_str() };
+        if let Some(fs) = self.filesystem_of(vpath) {
+            let (provider, bucket, endpoint) = storage_location(fs);
+            (ev.fs_provider, ev.bucket, ev.endpoint) = (provider, bucket, endpoint);
+        }
         hooks.run(&self.info, ev).await
+    }
+
+    /// The storage configuration behind a virtual path: the home's or its virtual folder's.
+    fn filesystem_of(&self, vpath: &str) -> Option<&Filesystem> {
+        let (mount, _) = self.mounts.resolve(vpath).ok()?;
+        match &mount.folder {
+            None => Some(&self.user.filesystem),
+            Some(f) => self.user.virtual_folders.iter().find(|v| v.name == f.name).map(|v| &v.filesystem),
+        }
     }
 
     fn storage_path(&self, vpath: &str) -> String {
@@ -313,4 +336,17 @@ async fn ensure_root(fs: &dyn Fs) -> FsResult<()> {
         },
         Err(e) => Err(e),
     }
+}
+
+/// What hooks report about a storage: provider number, bucket (or container) and endpoint.
+fn storage_location(fs: &Filesystem) -> (i32, String, String) {
+    let (bucket, endpoint) = match fs.provider {
+        FsProvider::S3 => (fs.s3config.bucket.clone(), fs.s3config.endpoint.clone()),
+        FsProvider::Gcs => (fs.gcsconfig.bucket.clone(), String::new()),
+        FsProvider::AzureBlob => (fs.azblobconfig.container.clone(), fs.azblobconfig.endpoint.clone()),
+        FsProvider::Sftp => (String::new(), fs.sftpconfig.endpoint.clone()),
+        FsProvider::Http => (String::new(), fs.httpconfig.endpoint.clone()),
+        _ => (String::new(), String::new()),
+    };
+    (i32::try_from(fs.provider.as_i64()).unwrap_or(0), bucket, endpoint)
 }

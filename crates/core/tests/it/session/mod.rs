@@ -8,5 +8,5 @@ mod modes;
 mod patterns;
 mod perms;
 mod quota;
-mod support;
+pub mod support;
 mod throttle;

@@ -126,6 +126,20 @@ impl World {
     }
 
     pub async fn with_settings(kind: Kind, settings: SessionSettings) -> Self {
+        let hooks = Arc::new(RecordingHooks::default());
+        let backends = Arc::new(TestBackends { kind, buckets: Mutex::new(HashMap::new()) });
+        let mut w = Self::with_parts(settings, backends, Some(hooks.clone())).await;
+        w.hooks = hooks;
+        w
+    }
+
+    /// A world with the given storage factory and hooks (`hooks` of the world then records
+    /// nothing).
+    pub async fn with_parts(
+        settings: SessionSettings,
+        backends: Arc<dyn Backends>,
+        fs_hooks: Option<Arc<dyn FsHooks>>,
+    ) -> Self {
         let backend = Arc::new(MemoryBackend::new());
         let store = Store::new(
             backend,
@@ -134,10 +148,8 @@ impl World {
             Settings { hashing: HashAlgo::Bcrypt { cost: 4 }, ..Settings::default() },
         );
         store.init().await.unwrap();
-        let hooks = Arc::new(RecordingHooks::default());
-        let backends = Arc::new(TestBackends { kind, buckets: Mutex::new(HashMap::new()) });
-        let env = Arc::new(SessionEnv { store: store.clone(), settings, backends, hooks: Some(hooks.clone()) });
-        Self { dir: tempfile::tempdir().unwrap(), store, hooks, env }
+        let env = Arc::new(SessionEnv { store: store.clone(), settings, backends, hooks: fs_hooks });
+        Self { dir: tempfile::tempdir().unwrap(), store, hooks: Arc::default(), env }
     }
 
     pub fn path(&self, name: &str) -> String {
