@@ -21,44 +21,11 @@ use wharf_model::{Filesystem, FsProvider, User, VirtualFolder};
 use wharf_store::Store;
 use wharf_vfs::{FolderMount, Fs, FsError, FsResult, Mount, MountTable, RelPath, clean_virtual};
 
+pub use crate::registry::Protocol;
 pub use backends::StandardBackends;
 pub use ops::{Listing, SetStat};
 pub use settings::{SessionSettings, TrackQuota, UploadMode};
 pub use transfer::{Download, Upload, UploadRequest};
-
-/// The protocol a session serves, as SFTPGo names it in hooks and logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// SFTP over SSH.
-    Sftp,
-    /// SCP over SSH.
-    Scp,
-    /// Other SSH commands (hashes, rsync, git…).
-    Ssh,
-    /// FTP/FTPS.
-    Ftp,
-    /// WebDAV.
-    Dav,
-    /// The REST API / web client.
-    Http,
-    /// A public share over HTTP.
-    HttpShare,
-}
-
-impl Protocol {
-    /// SFTPGo's name (`SFTP`, `SCP`, `SSH`, `FTP`, `DAV`, `HTTP`, `HTTPShare`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sftp => "SFTP",
-            Self::Scp => "SCP",
-            Self::Ssh => "SSH",
-            Self::Ftp => "FTP",
-            Self::Dav => "DAV",
-            Self::Http => "HTTP",
-            Self::HttpShare => "HTTPShare",
-        }
-    }
-}
 
 /// Who is connected, from where, over what.
 #[derive(Debug, Clone)]
