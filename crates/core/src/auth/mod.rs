@@ -220,8 +220,10 @@ impl Authenticator {
         let result = self.decide(&req, now_ms).await;
         let outcome = match &result {
             Ok(_) => Some(LoginOutcome::Success),
+            // Whatever refused it (unknown user, wrong key, policy): a client offers its keys one
+            // after another, and the SSH front reports the failure once per connection.
+            Err(_) if method == LoginMethod::PublicKey => None,
             Err(AuthError::UnknownUser { .. }) => Some(LoginOutcome::UnknownUser),
-            Err(AuthError::InvalidCredentials { .. }) if method == LoginMethod::PublicKey => None,
             Err(AuthError::Internal { .. }) => None,
             Err(_) => Some(LoginOutcome::Failed),
         };
@@ -270,6 +272,7 @@ impl Authenticator {
             // A client certificate that only opens `TLSCertificate+password` asks for the password.
             NextMethods::Denied
                 if done == [LoginMethod::TlsCertificate]
+                    && matches!(req.protocol, LoginProtocol::Ftp | LoginProtocol::Dav)
                     && policy::login_method_allowed(&user, LoginMethod::TlsCertificateAndPassword, req.protocol) =>
             {
                 Ok(LoginResult::Partial(vec![LoginMethod::Password]))
@@ -286,6 +289,9 @@ impl Authenticator {
     async fn check_credential(&self, user: &User, req: &LoginRequest<'_>, now_ms: i64) -> Result<(), AuthError> {
         let invalid = |detail: String| AuthError::InvalidCredentials { username: user.username.clone(), detail };
         match req.credential {
+            // SFTPGo accepts any password, or none, from an anonymous user (whose settings leave
+            // it only the `password` method, over FTP and WebDAV).
+            Credential::Password { .. } if user.filters.is_anonymous => Ok(()),
             Credential::Password { password, .. } => {
                 if password.is_empty() {
                     return Err(invalid("empty password".into()));
