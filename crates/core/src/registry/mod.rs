@@ -538,7 +538,9 @@ impl Registry {
             loop {
                 ticker.tick().await;
                 let Some(shared) = weak.upgrade() else { break };
-                Registry { shared }.reap_idle(Instant::now());
+                // The runtime's clock, the one the ticks follow (the same as the system's monotonic
+                // clock, except when a test pauses and advances it).
+                Registry { shared }.reap_idle(tokio::time::Instant::now().into_std());
             }
         }
     }
