@@ -1,16 +1,23 @@
 //! `wharf serve`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use tokio::signal::unix::{SignalKind, signal};
+use wharf_core::auth::NoGuard;
+use wharf_core::registry::CloseReason;
+use wharf_core::services::Core;
 use wharf_store::Store;
 
 use crate::cli::{LogLevel, ServeArgs};
 use crate::flags::{Context, check_load_mode, check_scan_mode};
 use crate::logging::{self, LogOptions, LogTarget};
 use crate::setup;
+
+/// The least time background hooks get to finish at shutdown.
+const HOOK_DRAIN_MIN: Duration = Duration::from_secs(5);
 
 fn log_options(ctx: &Context, args: &ServeArgs) -> Result<LogOptions> {
     let l = &args.log;
@@ -83,6 +90,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
 async fn serve(ctx: &Context, args: &ServeArgs, guard: &logging::LogGuard) -> Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config_dir = %ctx.config_dir.display(), "starting Wharf");
     let loaded = setup::load_config(ctx)?;
+    Core::check_config(&loaded.config)?;
     let load_from: Option<PathBuf> = ctx
         .flag(args.load.loaddata_from.clone(), "LOADDATA_FROM", PathBuf::new())
         .map(|p| Some(p).filter(|p| !p.as_os_str().is_empty()))?;
@@ -97,10 +105,15 @@ async fn serve(ctx: &Context, args: &ServeArgs, guard: &logging::LogGuard) -> Re
     } else {
         store.check_schema().await?;
     }
+    let core = Arc::new(Core::from_config(&loaded.config, &loaded.config_dir, store.clone(), Arc::new(NoGuard))?);
     if let Some(path) = &load_from {
         crate::commands::loaddata::load_file(&store, path, load_mode, load_scan, load_clean).await?;
     }
     default_admin(&store, &loaded).await?;
+    if let Err(e) = core.connection_hooks.startup().await {
+        tracing::warn!(error = %e, "the startup hook failed");
+    }
+    let reaper = tokio::spawn(core.registry.run_idle_reaper());
 
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
@@ -129,8 +142,14 @@ async fn serve(ctx: &Context, args: &ServeArgs, guard: &logging::LogGuard) -> Re
             }
         }
     }
+    reaper.abort();
+    let closed = core.registry.close_all(CloseReason::Shutdown);
     if !grace.is_zero() {
-        tracing::info!(grace_secs = grace.as_secs(), "no transfers to wait for");
+        tracing::info!(grace_secs = grace.as_secs(), connections = closed, "waiting for background hooks");
+    }
+    // Background hooks already fired get the grace time (at least a few seconds) to finish.
+    if !core.drain_hooks(grace.max(HOOK_DRAIN_MIN)).await {
+        tracing::warn!("background hooks were still running at shutdown");
     }
     store.backend().close().await;
     tracing::info!("stopped");

@@ -102,3 +102,27 @@ fn logs_json_lines_to_a_rotated_file() {
     }
     assert!(!lines.iter().any(|l| l.contains("\"DEBUG\"")), "--log-level info filters debug lines");
 }
+
+#[test]
+fn runs_the_startup_hook() {
+    let env = Env::new();
+    let marker = env.path().join("started");
+    let script = env.write("startup.sh", &format!("#!/bin/sh\n/usr/bin/touch '{}'\n", marker.display()));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    env.write("wharf.json", &format!(r#"{{"common": {{"startup_hook": "{}"}}}}"#, script.display()));
+    let mut s = Server::start(&env, &[]);
+    s.wait_for("running with config dir", Duration::from_secs(60));
+    assert!(marker.exists(), "the startup hook ran before the server said it was running");
+    assert!(s.stop().success());
+}
+
+#[test]
+fn an_unusable_hook_setting_prevents_start() {
+    let env = Env::new();
+    env.write("wharf.json", r#"{"common": {"actions": {"execute_on": ["upload"], "hook": "hooks/upload.sh"}}}"#);
+    let o = env.run(&["serve", "-c", &env.cfg(), "-l", ""]);
+    assert_one_line_error(&o, &["common.actions.hook", "absolute"]);
+}
