@@ -9,7 +9,7 @@ use std::time::Duration;
 use wharf_config::Config;
 use wharf_store::Store;
 
-use crate::auth::{AuthSettings, Authenticator, LoginGuard};
+use crate::auth::{AuthSettings, Authenticator, CertAuthorities, LoginGuard};
 use crate::hooks::{ActionRunner, ConnectionHooks, HookError, HookKind, HookRunners, HookTarget, ProviderActionRunner};
 use crate::registry::{Limits, Registry};
 use crate::session::{FsHooks, SessionEnv, SessionSettings, StandardBackends};
@@ -97,7 +97,10 @@ impl Core {
             backends: Arc::new(backends),
             hooks: fs_hooks,
         });
-        let auth_settings = AuthSettings { tz_local: config.common.tz == "local", ..AuthSettings::default() };
+        let auth_settings = AuthSettings {
+            tz_local: config.common.tz == "local",
+            cert_authorities: load_cert_authorities(&config.sftpd, config_dir)?,
+        };
         Ok(Self {
             auth: Authenticator::new(store.clone(), guard, auth_settings),
             registry: Registry::new(Limits::from_config(&config.common)),
@@ -116,4 +119,37 @@ impl Core {
         let provider = self.provider_actions.drain(timeout).await;
         fs && provider
     }
+}
+
+/// Reads `sftpd.trusted_user_ca_keys` (files holding one OpenSSH public key each, paths relative
+/// to the config dir) and `sftpd.revoked_user_certs_file` (a JSON array of `SHA256:…`
+/// fingerprints of revoked certificates).
+pub fn load_cert_authorities(
+    sftpd: &wharf_config::SftpdConfig,
+    config_dir: &Path,
+) -> Result<CertAuthorities, CoreError> {
+    let mut cas = Vec::with_capacity(sftpd.trusted_user_ca_keys.len());
+    for (i, value) in sftpd.trusted_user_ca_keys.iter().enumerate() {
+        let bad = |reason: String| CoreError::Setting {
+            key: "sftpd.trusted_user_ca_keys",
+            reason: format!("[{i}] {reason}"),
+        };
+        let path = wharf_config::resolve_path(config_dir, value)
+            .ok_or_else(|| bad(format!("{value:?} is not a usable path")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let key =
+            wharf_model::validate::parse_authorized_key(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        cas.push(key);
+    }
+    let mut revoked = Vec::new();
+    if !sftpd.revoked_user_certs_file.is_empty() {
+        let bad = |reason: String| CoreError::Setting { key: "sftpd.revoked_user_certs_file", reason };
+        let value = &sftpd.revoked_user_certs_file;
+        let path = wharf_config::resolve_path(config_dir, value)
+            .ok_or_else(|| bad(format!("{value:?} is not a usable path")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        revoked = serde_json::from_str::<Vec<String>>(&text)
+            .map_err(|e| bad(format!("{}: a JSON array of fingerprints is expected: {e}", path.display())))?;
+    }
+    Ok(CertAuthorities::new(cas, revoked))
 }
