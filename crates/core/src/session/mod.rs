@@ -276,6 +276,8 @@ impl Session {
             .env
             .store
             .modify::<User>(&self.user.username, |u| {
+                // The closure runs again after a write conflict: only its last run counts.
+                first.store(false, std::sync::atomic::Ordering::Relaxed);
                 let slot = if upload { &mut u.first_upload } else { &mut u.first_download };
                 if *slot != 0 {
                     return false;

@@ -120,6 +120,7 @@ pub(crate) fn require(user: &User, perm: &str, dir: &str) -> Result<(), FsError>
 /// The upload and download limits in KB/s for a client address: the first `bandwidth_limits` entry
 /// whose sources contain the address, else the user's limits.
 pub(crate) fn bandwidth_for(user: &User, ip: IpAddr) -> (u64, u64) {
+    let ip = ip.to_canonical();
     let clamp = |v: i64| u64::try_from(v).unwrap_or(0);
     for limit in &user.filters.bandwidth_limits {
         let hit = limit.sources.iter().any(|s| s.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip)));

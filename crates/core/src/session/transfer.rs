@@ -31,6 +31,9 @@ pub struct UploadRequest {
     pub open_flags: i64,
 }
 
+/// What a client is told when an upload would exceed `max_upload_file_size`.
+const MAX_FILE_SIZE_MSG: &str = "denying write due to max upload file size";
+
 static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// What happens to the file when an upload does not complete.
@@ -59,6 +62,11 @@ struct UploadInner {
     /// The existing size was already taken off the used quota at open (truncating in place).
     uncharged_at_open: bool,
     new_file: bool,
+    /// The storage commits an upload by itself when the writer finishes (object stores): until
+    /// then the previous file is untouched, and an aborted writer leaves nothing.
+    self_atomic: bool,
+    /// Writes must not go below the size the file had at open (SFTP `APPEND`, FTP `APPE`).
+    append_from: Option<u64>,
     /// Largest final size allowed by quota and max_upload_file_size.
     size_limit: Option<i64>,
     /// Bytes the transfer quota still allows.
@@ -120,7 +128,7 @@ impl Session {
         let max_file = user.filters.max_upload_file_size;
         if max_file > 0 {
             if resume && existing_size >= max_file {
-                return Err(FsError::QuotaExceeded("denying write due to max upload file size".into()));
+                return Err(FsError::QuotaExceeded(MAX_FILE_SIZE_MSG.into()));
             }
             size_limit = Some(size_limit.map_or(max_file, |l| l.min(max_file)));
         }
@@ -173,8 +181,9 @@ impl Session {
             (Some(temp), w, false)
         } else {
             let w = fs.open_write(&rel, opts).await?;
-            // Truncating in place frees the old bytes at once (SFTPGo's accounting).
-            let uncharged = regular && req.truncate;
+            // Truncating in place frees the old bytes at once (SFTPGo's accounting); storage that
+            // commits uploads by itself keeps the old file until the new one is complete.
+            let uncharged = regular && req.truncate && caps.temp_rename;
             if uncharged {
                 self.charge(&view.owner, view.tracked, -existing_size, 0).await;
             }
@@ -194,6 +203,8 @@ impl Session {
                 tracked: view.tracked,
                 existing_size,
                 uncharged_at_open,
+                self_atomic: !caps.temp_rename,
+                append_from: req.append.then_some(start),
                 new_file,
                 size_limit,
                 transfer_left: up_left,
@@ -222,11 +233,22 @@ impl UploadInner {
             return Err(FsError::quota());
         }
         let len = data.len() as u64;
+        if let Some(floor) = self.append_from
+            && offset < floor
+        {
+            return Err(FsError::invalid(format!(
+                "write at offset {offset} below the end of the file ({floor}) in append mode"
+            )));
+        }
         let end = offset.saturating_add(len);
         if let Some(limit) = self.size_limit
             && end > limit as u64
         {
             self.quota_hit.store(true, Ordering::Relaxed);
+            let max_file = self.session.user().filters.max_upload_file_size;
+            if max_file > 0 && end > max_file as u64 {
+                return Err(FsError::QuotaExceeded(MAX_FILE_SIZE_MSG.into()));
+            }
             return Err(FsError::quota());
         }
         let written = self.written.fetch_add(len, Ordering::Relaxed) + len;
@@ -328,7 +350,7 @@ impl UploadInner {
         // An upload that crossed a limit ends as a quota failure however the client gives up.
         let outcome = if self.quota_hit.load(Ordering::Relaxed) { Outcome::QuotaExceeded } else { outcome };
         if let Some(w) = self.writer.take() {
-            if outcome == Outcome::ClientError {
+            if outcome == Outcome::ClientError && !self.self_atomic {
                 // Keep what was written: standard and atomic-with-resume modes leave a partial file.
                 let _ = w.finish().await;
             } else {
@@ -348,7 +370,9 @@ impl UploadInner {
         let s = &self.session;
         let mode = s.env().settings.upload_mode;
         let remove = outcome == Outcome::QuotaExceeded || (self.temp.is_some() && mode == UploadMode::Atomic);
-        if remove {
+        if self.self_atomic {
+            // Nothing was committed: the previous file (if any) and its usage stay as they were.
+        } else if remove {
             match self.fs.remove(self.data_path()).await {
                 Ok(()) | Err(FsError::NotFound) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot remove a partial upload"),

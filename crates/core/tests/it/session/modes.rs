@@ -79,3 +79,39 @@ async fn object_stores_refuse_resume() {
     put(&s, "/f", b"abc").await.unwrap();
     assert!(s.open_upload("/f", UploadRequest::default()).await.is_err(), "no resume on immutable objects");
 }
+
+#[tokio::test]
+async fn append_refuses_writes_below_the_end_of_the_file() {
+    let w = World::new(Kind::Local).await;
+    let s = w.session(w.user("m6")).await;
+    put(&s, "/f", b"abc").await.unwrap();
+    let up = s.open_upload("/f", UploadRequest { append: true, ..Default::default() }).await.unwrap();
+    assert!(up.write_at(0, Bytes::from_static(b"xyz")).await.is_err(), "offset 0 in append mode");
+    up.write_at(3, Bytes::from_static(b"d")).await.unwrap();
+    up.close().await.unwrap();
+    assert_eq!(get(&s, "/f").await.unwrap(), b"abcd");
+}
+
+#[tokio::test]
+async fn object_store_uploads_that_fail_change_nothing() {
+    let w = World::new(Kind::Object).await;
+    let mut u = w.user("m7");
+    u.quota_size = 10;
+    let s = w.session(u).await;
+    put(&s, "/f", b"old").await.unwrap();
+    assert_eq!(w.used("m7").await, (3, 1));
+    // The client gives up: the previous object stays, nothing new appears.
+    let up = s.open_upload("/f", UploadRequest { truncate: true, ..Default::default() }).await.unwrap();
+    up.write_at(0, Bytes::from_static(b"new")).await.unwrap();
+    up.abort().await;
+    let up = s.open_upload("/g", UploadRequest { truncate: true, ..Default::default() }).await.unwrap();
+    up.write_at(0, Bytes::from_static(b"partial")).await.unwrap();
+    up.abort().await;
+    assert_eq!(get(&s, "/f").await.unwrap(), b"old");
+    assert_eq!(names(&s, "/").await.unwrap(), vec!["f"], "an aborted upload leaves no object");
+    assert_eq!(w.used("m7").await, (3, 1));
+    // An overwrite that crosses the quota keeps the previous object too.
+    assert!(put(&s, "/f", &[7u8; 64]).await.is_err());
+    assert_eq!(get(&s, "/f").await.unwrap(), b"old");
+    assert_eq!(w.used("m7").await, (3, 1));
+}
