@@ -83,13 +83,24 @@ fn skip_options(line: &str) -> &str {
     ""
 }
 
+/// The size of an RSA key in bits (of its modulus).
+fn rsa_bits(key: &ssh_key::public::RsaPublicKey) -> usize {
+    match key.n.as_positive_bytes() {
+        Some(bytes) => match bytes.iter().position(|b| *b != 0) {
+            Some(i) => (bytes.len() - i) * 8 - bytes[i].leading_zeros() as usize,
+            None => 0,
+        },
+        None => 0,
+    }
+}
+
 /// Why a public key is refused, if it is: unparsable, DSA, or RSA shorter than 2048 bits.
 pub(crate) fn check_public_key(text: &str) -> Result<(), String> {
     let key = parse_authorized_key(text).map_err(|e| format!("invalid public key: {e}"))?;
     match key.key_data() {
         KeyData::Dsa(_) => Err("DSA keys are insecure and not accepted".to_string()),
-        KeyData::Rsa(rsa) if rsa.key_size() < 2048 => {
-            Err(format!("RSA key of {} bits is too small, the minimum is 2048", rsa.key_size()))
+        KeyData::Rsa(rsa) if rsa_bits(rsa) < 2048 => {
+            Err(format!("RSA key of {} bits is too small, the minimum is 2048", rsa_bits(rsa)))
         }
         _ => Ok(()),
     }
