@@ -79,10 +79,96 @@ def kms_seeds() -> None:
     put("kms_decrypt", bytes([1, 0]) + b"plain text\0\0alice")
 
 
+def sftp_seeds() -> None:
+    """Packet streams as a client sends them (4-byte length, type, id, fields), and server replies."""
+    import struct
+
+    def u32(v: int) -> bytes:
+        return struct.pack(">I", v)
+
+    def u64(v: int) -> bytes:
+        return struct.pack(">Q", v)
+
+    def s(v) -> bytes:
+        v = v.encode() if isinstance(v, str) else v
+        return u32(len(v)) + v
+
+    def pkt(kind: int, body: bytes) -> bytes:
+        return u32(len(body) + 1) + bytes([kind]) + body
+
+    def req(kind: int, rid: int, body: bytes) -> bytes:
+        return pkt(kind, u32(rid) + body)
+
+    attrs_full = u32(0x8000000F) + u64(1234) + u32(1000) + u32(100) + u32(0o100644) + u32(1) + u32(2) \
+        + u32(1) + s("x@example.com") + s("data")
+    attrs_none = u32(0)
+    init = pkt(1, u32(3) + s("limits@openssh.com") + s("1"))
+    handle = s("1")
+    requests = [
+        req(3, 1, s("/dir with space/ünïcødé") + u32(0x1A) + attrs_full),
+        req(3, 2, s("file") + u32(0x01) + attrs_none),
+        req(4, 3, handle),
+        req(5, 4, handle + u64(0) + u32(32768)),
+        req(6, 5, handle + u64(65536) + s(bytes(range(256)) * 4)),
+        req(7, 6, s("link")),
+        req(8, 7, handle),
+        req(9, 8, s("f") + u32(0x1) + u64(0)),
+        req(10, 9, handle + u32(0x4) + u32(0o600)),
+        req(11, 10, s("/")),
+        req(12, 11, handle),
+        req(13, 12, s("old")),
+        req(14, 13, s("newdir") + attrs_none),
+        req(15, 14, s("newdir")),
+        req(16, 15, s(".")),
+        req(17, 16, s("../../etc/passwd")),
+        req(18, 17, s("a") + s("b")),
+        req(19, 18, s("link")),
+        req(20, 19, s("target") + s("link")),
+    ]
+    extended = [
+        s("posix-rename@openssh.com") + s("a") + s("b"),
+        s("statvfs@openssh.com") + s("/"),
+        s("fstatvfs@openssh.com") + handle,
+        s("hardlink@openssh.com") + s("a") + s("b"),
+        s("fsync@openssh.com") + handle,
+        s("lsetstat@openssh.com") + s("l") + u32(0x8) + u32(1) + u32(2),
+        s("limits@openssh.com"),
+        s("expand-path@openssh.com") + s("~/x"),
+        s("copy-data") + handle + u64(0) + u64(0) + s("2") + u64(0),
+        s("home-directory") + s(""),
+        s("users-groups-by-id@openssh.com") + s(u32(0) + u32(1000)) + s(u32(100)),
+        s("check-file") + s("x"),
+    ]
+    requests += [req(200, 100 + i, body) for i, body in enumerate(extended)]
+    for r in requests:
+        put("sftp_packet", init + r)
+    put("sftp_packet", init + b"".join(requests))
+    # Malformed: truncated fields, an unknown type, a length over the limit, no id.
+    put("sftp_packet", init + req(5, 1, handle + u64(0)))
+    put("sftp_packet", init + req(99, 1, b""))
+    put("sftp_packet", init + u32(256 * 1024 + 1) + bytes([5]))
+    put("sftp_packet", init + pkt(17, b"\0\0"))
+    # Server replies (decoded by the client-side decoder).
+    name = s("f") + s("-rw-r--r--    1 0        0               4 Jan  1  1970 f") + attrs_full
+    replies = [
+        pkt(2, u32(3) + s("posix-rename@openssh.com") + s("1")),
+        pkt(101, u32(1) + u32(4) + s("denying write due to space limit") + s("en")),
+        pkt(102, u32(2) + handle),
+        pkt(103, u32(3) + s(b"data")),
+        pkt(104, u32(4) + u32(1) + name),
+        pkt(105, u32(5) + attrs_full),
+        pkt(201, u32(6) + u64(262144) + u64(261120) + u64(261120) + u64(256)),
+    ]
+    put("sftp_packet", b"".join(replies))
+    for r in replies:
+        put("sftp_packet", r)
+
+
 if __name__ == "__main__":
     dump_and_model_seeds()
     config_seeds()
     password_seeds()
     kms_seeds()
+    sftp_seeds()
     for folder in sorted(CORPUS.iterdir()):
         print(f"{folder.name}: {sum(1 for _ in folder.iterdir())} seeds")
