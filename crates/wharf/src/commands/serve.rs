@@ -114,14 +114,20 @@ async fn serve(ctx: &Context, args: &ServeArgs, guard: &logging::LogGuard) -> Re
         tracing::warn!(error = %e, "the startup hook failed");
     }
     let reaper = tokio::spawn(core.registry.run_idle_reaper());
+    let ssh = wharf_ssh::SshServer::bind(core.clone(), &loaded.config, &loaded.config_dir).await?;
+    let ssh_addrs: Vec<String> = ssh.local_addrs().iter().map(ToString::to_string).collect();
+    let (stop_services, services_stop) = tokio::sync::watch::channel(false);
+    let services = tokio::spawn(ssh.run(services_stop));
 
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     let mut usr1 = signal(SignalKind::user_defined1()).context("installing the SIGUSR1 handler")?;
-    tracing::info!(driver = ?store.driver(), "Wharf is running; protocol services arrive in later releases");
+    tracing::info!(driver = ?store.driver(), sftp = ?ssh_addrs, "Wharf is running");
+    let sftp =
+        if ssh_addrs.is_empty() { "no SFTP listener".to_owned() } else { format!("SFTP on {}", ssh_addrs.join(", ")) };
     eprintln!(
-        "wharf {}: running with config dir {} and the {} data provider; stop with Ctrl-C",
+        "wharf {}: running with config dir {} and the {} data provider, {sftp}; stop with Ctrl-C",
         env!("CARGO_PKG_VERSION"),
         loaded.config_dir.display(),
         loaded.config.data_provider.driver
@@ -143,6 +149,8 @@ async fn serve(ctx: &Context, args: &ServeArgs, guard: &logging::LogGuard) -> Re
         }
     }
     reaper.abort();
+    let _ = stop_services.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), services).await;
     let closed = core.registry.close_all(CloseReason::Shutdown);
     if !grace.is_zero() {
         tracing::info!(grace_secs = grace.as_secs(), connections = closed, "waiting for background hooks");

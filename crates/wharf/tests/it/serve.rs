@@ -126,3 +126,42 @@ fn an_unusable_hook_setting_prevents_start() {
     let o = env.run(&["serve", "-c", &env.cfg(), "-l", ""]);
     assert_one_line_error(&o, &["common.actions.hook", "absolute"]);
 }
+
+#[test]
+fn serves_sftp_to_users_of_the_data_provider() {
+    let env = Env::new();
+    let key = env.path().join("id_test");
+    let o = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen (openssh-client) must be installed");
+    assert!(o.status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let home = env.path().join("sftp-home");
+    let dump = format!(
+        r#"{{"users": [{{"status": 1, "username": "sftpuser", "home_dir": "{}", "public_keys": [{:?}],
+            "permissions": {{"/": ["*"]}}, "filesystem": {{"provider": 0}}}}], "version": 17}}"#,
+        home.display(),
+        public.trim()
+    );
+    let file = env.write("users.json", &dump);
+    let mut s = Server::start(&env, &["--loaddata-from", file.to_str().unwrap()]);
+    s.wait_for("SFTP on 127.0.0.1", Duration::from_secs(60));
+    env.write("upload.txt", "through wharf serve\n");
+    let batch = env.write("batch", "put upload.txt\nls\n");
+    let o = std::process::Command::new("sftp")
+        .args(["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+        .args(["-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "BatchMode=yes", "-i"])
+        .arg(&key)
+        .args(["-P", &env.sftp_port().to_string(), "-b"])
+        .arg(&batch)
+        .arg("sftpuser@127.0.0.1")
+        .current_dir(env.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sftp (openssh-client) must be installed");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(home.join("upload.txt")).unwrap(), "through wharf serve\n");
+    assert!(s.stop().success());
+}

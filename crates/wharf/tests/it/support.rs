@@ -16,10 +16,21 @@ pub struct Env {
 }
 
 impl Env {
+    /// A config dir; `serve` listens for SFTP on 127.0.0.1 on a port that was free a moment ago.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
-        Self { dir, vars: Vec::new() }
+        let port = free_port().to_string();
+        let vars = vec![
+            ("WHARF_SFTPD__BINDINGS__0__ADDRESS".to_owned(), "127.0.0.1".to_owned()),
+            ("WHARF_SFTPD__BINDINGS__0__PORT".to_owned(), port),
+        ];
+        Self { dir, vars }
+    }
+
+    /// The SFTP port `serve` uses.
+    pub fn sftp_port(&self) -> u16 {
+        self.vars.iter().find(|(k, _)| k == "WHARF_SFTPD__BINDINGS__0__PORT").and_then(|(_, v)| v.parse().ok()).unwrap()
     }
 
     pub fn path(&self) -> &Path {
@@ -222,4 +233,10 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port nothing listens on right now (the kernel does not hand a released ephemeral
+/// port out again at once, so the server started next can bind it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
