@@ -12,3 +12,4 @@
 
 pub mod kms;
 pub mod password;
+pub mod totp;
