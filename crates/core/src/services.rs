@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wharf_config::Config;
+use wharf_secrets::totp::TotpAlgo;
 use wharf_store::Store;
 
 use crate::auth::{AuthSettings, Authenticator, CertAuthorities, LoginGuard};
@@ -100,6 +101,12 @@ impl Core {
         let auth_settings = AuthSettings {
             tz_local: config.common.tz == "local",
             cert_authorities: load_cert_authorities(&config.sftpd, config_dir)?,
+            totp_algos: config
+                .mfa
+                .totp
+                .iter()
+                .map(|t| (t.name.clone(), TotpAlgo::parse(&t.algo).unwrap_or_default()))
+                .collect(),
         };
         Ok(Self {
             auth: Authenticator::new(store.clone(), guard, auth_settings),

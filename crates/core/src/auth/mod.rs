@@ -19,8 +19,9 @@ pub mod keys;
 pub mod last_login;
 pub mod policy;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ssh_key::{Certificate, PublicKey};
 use wharf_model::User;
@@ -28,6 +29,7 @@ use wharf_model::perms::{
     LOGIN_KEY_AND_KEYBOARD_INT, LOGIN_KEY_AND_PASSWORD, LOGIN_KEYBOARD_INTERACTIVE, LOGIN_PASSWORD, LOGIN_PUBLIC_KEY,
     LOGIN_TLS_CERT, LOGIN_TLS_CERT_AND_PASSWORD,
 };
+use wharf_secrets::totp::TotpAlgo;
 use wharf_store::{Store, StoreError, now_ms};
 
 pub use error::{AuthError, CLIENT_ACCESS_DENIED, CLIENT_AUTH_FAILED};
@@ -122,6 +124,9 @@ pub enum Credential<'a> {
     PublicKey(&'a PublicKey),
     /// An SSH user certificate whose signature over the session the SSH layer has verified.
     Certificate(&'a Certificate),
+    /// Only a one-time passcode, as the second step of `publickey+keyboard-interactive` over SSH
+    /// for a user with TOTP enabled for SSH (no password is asked then, as in SFTPGo).
+    Passcode(&'a str),
     /// A TLS client certificate the TLS layer has verified against the configured CAs.
     TlsCertificate {
         /// The certificate, DER.
@@ -137,6 +142,7 @@ impl Credential<'_> {
         match self {
             Credential::Password { keyboard_interactive: true, .. } => LoginMethod::KeyboardInteractive,
             Credential::Password { .. } => LoginMethod::Password,
+            Credential::Passcode(_) => LoginMethod::KeyboardInteractive,
             Credential::PublicKey(_) | Credential::Certificate(_) => LoginMethod::PublicKey,
             Credential::TlsCertificate { .. } => LoginMethod::TlsCertificate,
         }
@@ -157,6 +163,9 @@ pub struct LoginRequest<'a> {
     /// The methods of the steps that already succeeded on this connection, in order (empty for a
     /// first step).
     pub done: &'a [LoginMethod],
+    /// The one-time passcode given with a password, for users with TOTP enabled for the protocol
+    /// (SSH keyboard-interactive asks for it; FTP clients append it to the password).
+    pub passcode: Option<&'a str>,
 }
 
 /// A successful step.
@@ -180,6 +189,8 @@ pub struct AuthSettings {
     pub tz_local: bool,
     /// CAs trusted for SSH user certificates and the revoked certificates.
     pub cert_authorities: CertAuthorities,
+    /// The HMAC of each `mfa.totp` configuration, by name.
+    pub totp_algos: HashMap<String, TotpAlgo>,
 }
 
 /// Decides logins against the data provider, for every protocol.
@@ -188,12 +199,14 @@ pub struct Authenticator {
     store: Store,
     guard: Arc<dyn LoginGuard>,
     settings: Arc<AuthSettings>,
+    /// Passcodes already used, by user, until they expire: a passcode logs in once.
+    used_passcodes: Arc<Mutex<HashMap<(String, String), i64>>>,
 }
 
 impl Authenticator {
     /// An authenticator over `store`, asking `guard` before each attempt.
     pub fn new(store: Store, guard: Arc<dyn LoginGuard>, settings: AuthSettings) -> Self {
-        Self { store, guard, settings: Arc::new(settings) }
+        Self { store, guard, settings: Arc::new(settings), used_passcodes: Arc::default() }
     }
 
     /// The login guard, for fronts that report outcomes themselves (failed public keys are
@@ -262,6 +275,7 @@ impl Authenticator {
         check_account(&user, now_ms)?;
         self.check_credential(&user, req, now_ms).await?;
         check_client(&user, req, now_ms, self.settings.tz_local)?;
+        self.check_second_factor(&user, req, now_ms)?;
         let mut done = req.done.to_vec();
         done.push(req.credential.method());
         let denied = || AuthError::MethodDenied {
@@ -313,6 +327,8 @@ impl Authenticator {
                 keys::check_user_certificate(cert, &user.username, req.ip, secs, &self.settings.cert_authorities)
                     .map_err(invalid)
             }
+            // Checked with the second factor, once the account rules passed.
+            Credential::Passcode(_) => Ok(()),
             Credential::TlsCertificate { der, common_name } => {
                 if keys::tls_certificate_matches(user, der, common_name) {
                     Ok(())
@@ -321,6 +337,58 @@ impl Authenticator {
                 }
             }
         }
+    }
+}
+
+impl Authenticator {
+    /// The TOTP rules: a user with TOTP enabled for the protocol gives a valid, unused passcode
+    /// with a password; a passcode alone is only a second step after a public key over SSH.
+    fn check_second_factor(&self, user: &User, req: &LoginRequest<'_>, now_ms: i64) -> Result<(), AuthError> {
+        let totp = policy::totp_enabled_for(user, req.protocol);
+        let code = match req.credential {
+            Credential::Passcode(code) => {
+                if !(totp && req.protocol == LoginProtocol::Ssh && req.done == [LoginMethod::PublicKey]) {
+                    return Err(AuthError::MethodDenied {
+                        username: user.username.clone(),
+                        method: LoginMethod::KeyboardInteractive,
+                    });
+                }
+                code
+            }
+            Credential::Password { .. } if totp => req.passcode.unwrap_or_default(),
+            _ => return Ok(()),
+        };
+        let invalid = |detail: &str| AuthError::InvalidPasscode {
+            username: user.username.clone(),
+            protocol: req.protocol,
+            detail: detail.to_owned(),
+        };
+        if code.is_empty() {
+            return Err(invalid("a one-time passcode is required"));
+        }
+        let cfg = &user.filters.totp_config;
+        let internal = |detail: String| AuthError::Internal { username: user.username.clone(), detail };
+        let algo = self
+            .settings
+            .totp_algos
+            .get(&cfg.config_name)
+            .copied()
+            .ok_or_else(|| internal(format!("TOTP configuration {:?} is not in mfa.totp", cfg.config_name)))?;
+        let secret =
+            self.store.kms().decrypt(&cfg.secret).map_err(|e| internal(format!("TOTP secret unusable: {e}")))?;
+        let key = wharf_secrets::totp::decode_secret(&secret).map_err(|e| internal(e.to_string()))?;
+        let secs = u64::try_from(now_ms / 1000).unwrap_or(0);
+        if wharf_secrets::totp::verify(&key, algo, code, secs).is_none() {
+            return Err(invalid("wrong passcode"));
+        }
+        let mut used = self.used_passcodes.lock().unwrap_or_else(|p| p.into_inner());
+        used.retain(|_, expires| *expires > now_ms);
+        let window_ms =
+            i64::try_from((2 * wharf_secrets::totp::SKEW + 1) * wharf_secrets::totp::PERIOD * 1000).unwrap_or(i64::MAX);
+        if used.insert((user.username.clone(), code.to_owned()), now_ms.saturating_add(window_ms)).is_some() {
+            return Err(invalid("the passcode was already used"));
+        }
+        Ok(())
     }
 }
 

@@ -267,7 +267,7 @@ impl Env {
         done: &[LoginMethod],
         now_ms: i64,
     ) -> Result<LoginResult, AuthError> {
-        let req = LoginRequest { username, ip, protocol, credential, done };
+        let req = LoginRequest { username, ip, protocol, credential, done, passcode: None };
         self.auth.login_at(req, now_ms).await
     }
 
