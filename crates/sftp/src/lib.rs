@@ -25,19 +25,27 @@
 //!   existing file means resume; with `APPEND`, writes below the size at open are refused; `EXCL`
 //!   (with `CREAT`) fails on an existing file; without `CREAT` the file must exist. Read+write opens
 //!   read back where the storage allows, elsewhere the reads fail with `SSH_FX_OP_UNSUPPORTED`.
-//! - REALPATH is lexical, relative paths start at the user's start directory, `..` stops at `/`.
-//! - RENAME replaces an existing file (like posix-rename); REMOVE on a directory fails; MKDIR is not
-//!   recursive; SYMLINK takes OpenSSH's argument order (target, then link); READLINK answers a virtual
-//!   path; SETSTAT with a size truncates.
+//! - REALPATH is lexical, relative paths start at the user's start directory, `..` stops at `/`; it
+//!   needs `list` on the directory holding the result, as in SFTPGo.
+//! - RENAME replaces an existing file (like posix-rename), renaming a path onto itself is
+//!   `SSH_FX_OP_UNSUPPORTED`; REMOVE on a directory fails; MKDIR is not recursive; SYMLINK takes
+//!   OpenSSH's argument order (target, then link); READLINK answers a virtual path; SETSTAT with a
+//!   size truncates. The attributes sent with OPEN and MKDIR are ignored, as SFTPGo does (new files
+//!   and directories get the configured umask).
+//! - FSTAT and FSETSTAT on an upload handle work on the data being written (the temporary file of an
+//!   atomic upload); the mode and times set that way are applied again when the upload completes.
 //! - READDIR answers at most 250 names per reply, `.` (and `..` below `/`) first.
 //! - Errors map in exactly one function, [`status_for`]: quota errors are `SSH_FX_FAILURE` with
 //!   SFTPGo's message (`denying write due to space limit`).
 //! - Extensions announced in VERSION (more than SFTPGo announces): `posix-rename@openssh.com`,
-//!   `statvfs@openssh.com` and `fstatvfs@openssh.com` (quota-aware), `hardlink@openssh.com` (always
-//!   `SSH_FX_OP_UNSUPPORTED`: the session has no hard links), `fsync@openssh.com` (`SSH_FX_OK` on read
-//!   handles, `SSH_FX_OP_UNSUPPORTED` on uploads until uploads can sync), `lsetstat@openssh.com`
-//!   (as SETSTAT), `limits@openssh.com` (the real limits below), `expand-path@openssh.com` (`~` and
-//!   `~/x` are the home, `/`), `copy-data` (through the handles, so quotas and upload modes apply),
+//!   `statvfs@openssh.com` and `fstatvfs@openssh.com` (quota-aware), `hardlink@openssh.com` (the
+//!   session's hard links: where the storage has them and `symlink_mode` allows links,
+//!   `SSH_FX_OP_UNSUPPORTED` elsewhere), `fsync@openssh.com` (`SSH_FX_OK` on read handles; on uploads
+//!   the session's answer, today `SSH_FX_OP_UNSUPPORTED` as no storage can flush an open upload),
+//!   `lsetstat@openssh.com` (the link itself: a link's own attributes are unsupported),
+//!   `limits@openssh.com` (the real limits below), `expand-path@openssh.com` (`~` and `~/x` are the
+//!   home, `/`; then as REALPATH), `copy-data` (through the handles, so permissions, quotas, transfer
+//!   quotas, bandwidth and upload modes apply exactly as to the client's own reads and writes),
 //!   `home-directory` (`/`), `users-groups-by-id@openssh.com` (empty names: clients show the ids).
 //!
 //! # Limits
@@ -61,7 +69,7 @@
 //! [`ServeOptions::drain_timeout`]), then open uploads are aborted — what remains of them follows the
 //! session's upload mode — and open downloads are closed as failed.
 //!
-//! Not implemented: SFTP versions 4 to 6, `check-file`/`md5-hash`, hard links, `fsync` on uploads.
+//! Not implemented: SFTP versions 4 to 6, `check-file`/`md5-hash`.
 //! Each session logs in one `tracing` span named `sftp` with the session id, user, address and
 //! protocol.
 //!

@@ -30,7 +30,7 @@ use tracing::Instrument;
 use wharf_core::session::Session;
 use wharf_core::session::{Download, Listing, SetStat, Upload, UploadRequest};
 use wharf_vfs::path::parent;
-use wharf_vfs::{Capabilities, DirLister, FileKind, FsError, Metadata, StatVfs};
+use wharf_vfs::{DirLister, FileKind, FsError, Metadata, StatVfs};
 
 use crate::error::{ErrorContext, SftpError, status_for};
 use crate::proto::{
@@ -393,19 +393,23 @@ enum FileIo {
 #[derive(Debug)]
 struct FileObj {
     io: FileIo,
-    /// APPEND: writes below the size at open are refused (SFTPGo's resume rule).
-    min_write: Option<u64>,
     /// Storage that writes sequentially only: the completion of the last write dispatched.
     chain: Option<Mutex<Option<oneshot::Receiver<()>>>>,
     /// A read or write failed on the storage (the transfer ends as failed).
     failed: AtomicBool,
     first_error: Mutex<Option<FsError>>,
-    /// Attributes set through the handle while the file had no visible path yet (atomic uploads):
-    /// applied once the upload is in place.
-    deferred: Mutex<Option<SetStat>>,
 }
 
 impl FileObj {
+    fn new(io: FileIo, sequential: bool) -> Self {
+        Self {
+            io,
+            chain: sequential.then(|| Mutex::new(None)),
+            failed: AtomicBool::new(false),
+            first_error: Mutex::new(None),
+        }
+    }
+
     fn fail(&self, e: &FsError) {
         self.failed.store(true, Ordering::Relaxed);
         lock(&self.first_error).get_or_insert_with(|| e.clone());
@@ -636,11 +640,6 @@ impl Shared {
         Ok(self.session.resolve(input, &self.start)?)
     }
 
-    /// What the storage behind a path can do (to pick write ordering and read+write opens).
-    fn capabilities(&self, vpath: &str) -> Option<Capabilities> {
-        self.session.mounts().resolve(vpath).ok().map(|(m, _)| m.fs.capabilities())
-    }
-
     /// Looks a handle up and takes its shared guard (synchronously, in request order).
     fn handle(&self, h: &[u8], chained_write: bool) -> Result<HandleRef, Fail> {
         let entry = parse_handle(h)
@@ -763,7 +762,7 @@ impl Shared {
             Request::Lstat { path } => {
                 Ok(Response::Attrs { id, attrs: attrs_of(&s.lstat(&self.resolve(&path)?).await?) })
             }
-            Request::Setstat { path, attrs } | Request::Extended(Extended::Lsetstat { path, attrs }) => {
+            Request::Setstat { path, attrs } => {
                 s.setstat(&self.resolve(&path)?, setstat_of(&attrs)).await?;
                 Ok(ok(id))
             }
@@ -772,6 +771,8 @@ impl Shared {
                 Ok(ok(id))
             }
             Request::Mkdir { path, .. } => {
+                // The attributes sent with MKDIR (and OPEN) are ignored, as SFTPGo does: new entries
+                // get the configured umask.
                 s.mkdir(&self.resolve(&path)?).await?;
                 Ok(ok(id))
             }
@@ -779,7 +780,7 @@ impl Shared {
                 s.rmdir(&self.resolve(&path)?).await?;
                 Ok(ok(id))
             }
-            Request::Realpath { path } => Ok(path_entry(id, self.resolve(&path)?)),
+            Request::Realpath { path } => Ok(path_entry(id, s.realpath(&path, &self.start)?)),
             Request::Rename { from, to } | Request::Extended(Extended::PosixRename { from, to }) => {
                 let (from, to) = (self.resolve(&from)?, self.resolve(&to)?);
                 s.rename(&from, &to).await.map_err(|e| Fail::fs(&e, ErrorContext::Rename))?;
@@ -804,8 +805,13 @@ impl Shared {
                 let st = s.statvfs(&self.resolve(&path)?).await?;
                 Ok(Response::ExtendedReply { id, data: statvfs_reply(&st).encode() })
             }
-            Extended::Hardlink { .. } => {
-                Err(Fail { code: status::OP_UNSUPPORTED, message: "hard links are not supported".into() })
+            Extended::Hardlink { from, to } => {
+                s.link(&self.resolve(&from)?, &self.resolve(&to)?).await?;
+                Ok(ok(id))
+            }
+            Extended::Lsetstat { path, attrs } => {
+                s.lsetstat(&self.resolve(&path)?, setstat_of(&attrs)).await?;
+                Ok(ok(id))
             }
             Extended::Limits => {
                 let l = LimitsReply {
@@ -818,7 +824,7 @@ impl Shared {
             }
             Extended::ExpandPath { path } => {
                 let expanded = self.expand_home(&path)?;
-                Ok(path_entry(id, self.resolve(&expanded)?))
+                Ok(path_entry(id, s.realpath(&expanded, &self.start)?))
             }
             Extended::HomeDirectory { username } => {
                 if username.is_empty() || username == s.info().username {
@@ -855,15 +861,7 @@ impl Shared {
         let vpath = self.resolve(path)?;
         let s = &self.session;
         let obj = if pflags & open_flags::WRITE == 0 {
-            let d = s.open_download(&vpath).await?;
-            FileObj {
-                io: FileIo::Read(d),
-                min_write: None,
-                chain: None,
-                failed: AtomicBool::new(false),
-                first_error: Mutex::new(None),
-                deferred: Mutex::new(None),
-            }
+            FileObj::new(FileIo::Read(s.open_download(&vpath).await?), false)
         } else {
             if pflags & open_flags::CREAT == 0 {
                 // Without CREAT the file must exist (a failed look-up for another reason is left to
@@ -872,26 +870,18 @@ impl Shared {
                     return Err(FsError::NotFound.into());
                 }
             }
-            let caps = self.capabilities(&vpath);
             let req = UploadRequest {
                 truncate: pflags & open_flags::TRUNC != 0,
                 exclusive: pflags & open_flags::EXCL != 0 && pflags & open_flags::CREAT != 0,
+                // The session refuses writes below the size at open (SFTPGo's resume rule).
                 append: pflags & open_flags::APPEND != 0,
-                // Read+write opens only where the storage has them; elsewhere reads fail later.
-                read: pflags & open_flags::READ != 0 && caps.is_none_or(|c| c.read_write),
+                // Where the storage cannot read back, the session opens anyway and reads fail.
+                read: pflags & open_flags::READ != 0,
                 open_flags: os_open_flags(pflags),
             };
             let up = s.open_upload(&vpath, req).await.map_err(|e| Fail::fs(&e, ErrorContext::OpenWrite))?;
-            let min_write = req.append.then(|| up.size());
-            let sequential = caps.is_some_and(|c| !c.random_write);
-            FileObj {
-                io: FileIo::Write(up),
-                min_write,
-                chain: sequential.then(|| Mutex::new(None)),
-                failed: AtomicBool::new(false),
-                first_error: Mutex::new(None),
-                deferred: Mutex::new(None),
-            }
+            let sequential = !up.capabilities().random_write;
+            FileObj::new(FileIo::Write(up), sequential)
         };
         let handle = self.insert(vpath, Obj::File(obj));
         Ok(Response::Handle { id, handle })
@@ -944,40 +934,22 @@ impl Shared {
                 Ok(ok(id))
             }
             Request::Fstat { .. } => {
-                let s = &self.session;
-                match h.guard.as_ref() {
-                    Some(Obj::File(FileObj { io: FileIo::Write(up), .. })) => match s.stat(&h.path).await {
-                        Ok(md) => Ok(Response::Attrs { id, attrs: attrs_of(&md) }),
-                        // An atomic upload has no visible file yet: describe what was written.
-                        Err(FsError::NotFound) => Ok(Response::Attrs {
-                            id,
-                            attrs: Attrs {
-                                size: Some(up.size()),
-                                permissions: Some(file_type::REGULAR | 0o644),
-                                ..Attrs::default()
-                            },
-                        }),
-                        Err(e) => Err(e.into()),
-                    },
-                    Some(_) => Ok(Response::Attrs { id, attrs: attrs_of(&s.stat(&h.path).await?) }),
-                    None => Err(Fail::failure("invalid handle")),
-                }
+                let md = match h.guard.as_ref() {
+                    // The data being written (the temporary file of an atomic upload).
+                    Some(Obj::File(FileObj { io: FileIo::Write(up), .. })) => up.stat().await?,
+                    Some(_) => self.session.stat(&h.path).await?,
+                    None => return Err(Fail::failure("invalid handle")),
+                };
+                Ok(Response::Attrs { id, attrs: attrs_of(&md) })
             }
             Request::Fsetstat { attrs, .. } => {
                 let changes = setstat_of(&attrs);
-                match self.session.setstat(&h.path, changes).await {
-                    Ok(()) => Ok(ok(id)),
-                    Err(FsError::NotFound)
-                        if changes.size.is_none()
-                            && matches!(h.guard.as_ref(), Some(Obj::File(FileObj { io: FileIo::Write(_), .. }))) =>
-                    {
-                        if let Some(Obj::File(f)) = h.guard.as_ref() {
-                            *lock(&f.deferred) = Some(changes);
-                        }
-                        Ok(ok(id))
-                    }
-                    Err(e) => Err(e.into()),
+                match h.guard.as_ref() {
+                    Some(Obj::File(FileObj { io: FileIo::Write(up), .. })) => up.set_attrs(changes).await?,
+                    Some(_) => self.session.setstat(&h.path, changes).await?,
+                    None => return Err(Fail::failure("invalid handle")),
                 }
+                Ok(ok(id))
             }
             Request::Readdir { .. } => {
                 let Some(Obj::Dir(state)) = h.guard.as_ref() else {
@@ -995,10 +967,11 @@ impl Shared {
                 Ok(Response::ExtendedReply { id, data: statvfs_reply(&st).encode() })
             }
             Request::Extended(Extended::Fsync { .. }) => match h.guard.as_ref() {
-                Some(Obj::File(FileObj { io: FileIo::Write(_), .. })) => Err(Fail {
-                    code: status::OP_UNSUPPORTED,
-                    message: "fsync is not available: data is made durable when the file is closed".into(),
-                }),
+                Some(Obj::File(FileObj { io: FileIo::Write(up), .. })) => {
+                    up.sync().await?;
+                    Ok(ok(id))
+                }
+                // Nothing to flush on a download or a directory.
                 Some(_) => Ok(ok(id)),
                 None => Err(Fail::failure("invalid handle")),
             },
@@ -1010,13 +983,8 @@ impl Shared {
         let FileIo::Write(up) = &f.io else {
             return Err(Fail { code: status::PERMISSION_DENIED, message: "the file is not open for writing".into() });
         };
-        if let Some(min) = f.min_write
-            && offset < min
-        {
-            return Err(Fail::failure(format!(
-                "invalid write offset {offset}: the file was opened to append at {min}"
-            )));
-        }
+        // Any refused write, an offset below the end of an APPEND open included, ends the upload as
+        // failed (SFTPGo's TransferError).
         up.write_at(offset, data).await.map_err(|e| {
             f.fail(&e);
             Fail::from(e)
@@ -1076,12 +1044,6 @@ impl Shared {
                     }
                     FileIo::Write(up) => {
                         up.close().await?;
-                        let deferred = lock(&f.deferred).take();
-                        if let Some(changes) = deferred
-                            && let Err(e) = self.session.setstat(&entry.path, changes).await
-                        {
-                            tracing::debug!(path = %entry.path, error = %e, "attributes set during the upload not applied");
-                        }
                         Ok(ok(id))
                     }
                 }

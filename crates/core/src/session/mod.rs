@@ -13,7 +13,7 @@ pub mod throttle;
 mod transfer;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -22,10 +22,11 @@ use wharf_store::Store;
 use wharf_vfs::{FolderMount, Fs, FsError, FsResult, Mount, MountTable, RelPath, clean_virtual};
 
 pub use crate::registry::Protocol;
+use crate::registry::SessionGuard;
 pub use backends::StandardBackends;
 pub use ops::{Listing, SetStat};
 pub use settings::{SessionSettings, TrackQuota, UploadMode};
-pub use transfer::{Download, Upload, UploadRequest};
+pub use transfer::{Download, Upload, UploadCaps, UploadRequest};
 
 /// Who is connected, from where, over what.
 #[derive(Debug, Clone)]
@@ -126,6 +127,9 @@ pub struct Session {
     upload_rate: u64,
     download_rate: u64,
     started: Instant,
+    /// The registry session this file session belongs to, when the front attached one: transfers
+    /// are listed on its connection and operations mark the connection active.
+    guard: OnceLock<SessionGuard>,
 }
 
 impl Session {
@@ -160,6 +164,7 @@ impl Session {
             upload_rate: up.saturating_mul(1024),
             download_rate: down.saturating_mul(1024),
             started: Instant::now(),
+            guard: OnceLock::new(),
         };
         if !session.user.filters.disable_fs_checks {
             session.create_mount_roots().await?;
@@ -187,6 +192,28 @@ impl Session {
         self.started
     }
 
+    /// Ties the session to its entry in the connection registry (the [`SessionGuard`] the front
+    /// opened for this SSH channel, FTP session or HTTP request). From then on every upload and
+    /// download is registered on the connection with its byte count (`/api/v2/connections`), and
+    /// every operation marks the connection active for the idle timeout. The guard, which counts
+    /// against the user's `max_sessions`, is released when the session is dropped (after its last
+    /// open transfer). A session can be attached once: a second guard is handed back.
+    pub fn attach(&self, guard: SessionGuard) -> Result<(), SessionGuard> {
+        self.guard.set(guard)
+    }
+
+    /// The registry session attached with [`Session::attach`], if any.
+    pub fn guard(&self) -> Option<&SessionGuard> {
+        self.guard.get()
+    }
+
+    /// Marks the connection active (when a registry session is attached).
+    pub(crate) fn touch(&self) {
+        if let Some(g) = self.guard.get() {
+            g.connection().touch();
+        }
+    }
+
     /// The directory a client starts in (`filters.start_directory`, else `/`).
     pub fn start_directory(&self) -> String {
         let sd = &self.user.filters.start_directory;
@@ -196,6 +223,19 @@ impl Session {
     /// Cleans client input into a virtual path relative to `cwd`.
     pub fn resolve(&self, input: &str, cwd: &str) -> FsResult<String> {
         clean_virtual(input, cwd)
+    }
+
+    /// The canonical form of a client path (SFTP REALPATH and expand-path, FTP PWD after CWD):
+    /// lexical only — `.`, `..` and repeated slashes are resolved against `cwd` (the client's
+    /// current directory, the start directory for SFTP), symbolic links are not followed, and the
+    /// result never climbs above `/`. Like SFTPGo it needs `list` on the directory that holds the
+    /// result (for `/`, on `/` itself); nothing is looked up on the storage, so a missing path has
+    /// a real path too.
+    pub fn realpath(&self, input: &str, cwd: &str) -> FsResult<String> {
+        self.touch();
+        let vpath = clean_virtual(input, cwd)?;
+        policy::require(&self.user, wharf_model::perms::PERM_LIST, wharf_vfs::path::parent(&vpath))?;
+        Ok(vpath)
     }
 
     async fn create_mount_roots(&self) -> FsResult<()> {

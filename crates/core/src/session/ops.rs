@@ -12,7 +12,8 @@ use wharf_model::perms::{
 };
 use wharf_vfs::path::{is_within, join, parent};
 use wharf_vfs::{
-    DirEntry, DirLister, FileKind, Fs, FsError, FsResult, HashAlgo, Metadata, Mount, RelPath, StatVfs, clean_virtual,
+    Capabilities, DirEntry, DirLister, FileKind, Fs, FsError, FsResult, HashAlgo, Metadata, Mount, RelPath, StatVfs,
+    clean_virtual,
 };
 
 use super::policy::{self, PatternVerdict};
@@ -115,6 +116,7 @@ impl Session {
     }
 
     async fn stat_inner(&self, vpath: &str, follow: bool) -> FsResult<Metadata> {
+        self.touch();
         let user = self.user();
         policy::check_dir_visible(user, parent(vpath))?;
         policy::require(user, PERM_LIST, parent(vpath))?;
@@ -135,6 +137,7 @@ impl Session {
 
     /// Lists a directory. Needs `list` on the directory itself.
     pub async fn list(&self, vpath: &str) -> FsResult<Listing> {
+        self.touch();
         let user = self.user();
         policy::check_dir_visible(user, vpath)?;
         policy::require(user, PERM_LIST, vpath)?;
@@ -168,6 +171,7 @@ impl Session {
 
     /// Creates a directory (not recursively). Needs `create_dirs` on the parent.
     pub async fn mkdir(&self, vpath: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.mkdir_inner(vpath).await;
         log_op(self, "mkdir", vpath, "", started, &r);
@@ -193,6 +197,7 @@ impl Session {
     /// Removes a file or symlink. Needs `delete` or `delete_files` on the parent; the file must pass
     /// the file patterns. The pre-delete hook may veto it, or perform it itself.
     pub async fn remove(&self, vpath: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.remove_inner(vpath).await;
         log_op(self, "remove", vpath, "", started, &r);
@@ -243,6 +248,7 @@ impl Session {
 
     /// Removes an empty directory. Needs `delete` or `delete_dirs` on the parent.
     pub async fn rmdir(&self, vpath: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.rmdir_inner(vpath).await;
         log_op(self, "rmdir", vpath, "", started, &r);
@@ -273,6 +279,7 @@ impl Session {
     /// Renames a file or directory; an existing file at the target is replaced (SFTPGo: needs
     /// `overwrite`). Needs a rename permission on both parents.
     pub async fn rename(&self, from: &str, to: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.rename_inner(from, to).await;
         log_op(self, "rename", from, to, started, &r);
@@ -292,11 +299,12 @@ impl Session {
 
     async fn rename_inner(&self, from: &str, to: &str) -> FsResult<()> {
         let user = self.user();
+        if from == to {
+            // SFTPGo: "the rename source and target cannot be the same" (unsupported).
+            return Err(FsError::unsupported("renaming a path onto itself"));
+        }
         self.not_a_mount_point(from)?;
         self.not_a_mount_point(to)?;
-        if from == to {
-            return Ok(());
-        }
         if is_within(to, from) {
             return Err(FsError::invalid("cannot move a directory into itself"));
         }
@@ -360,7 +368,8 @@ impl Session {
                 if self.env().settings.rename_mode != 1 {
                     return Err(FsError::unsupported("renaming a non-empty directory on this storage"));
                 }
-                copy_tree(src_mount.fs.as_ref(), &src, src_mount.fs.as_ref(), &dst, &md).await?;
+                let tree = TreeCopy { from, to, links: true, filter: &|_, _, _| Ok(true) };
+                copy_tree(src_mount.fs.as_ref(), &src, src_mount.fs.as_ref(), &dst, &md, &tree).await?;
                 remove_tree(src_mount.fs.as_ref(), &src).await?;
             } else {
                 src_mount.fs.rename(&src, &dst).await?;
@@ -369,7 +378,10 @@ impl Session {
             if md.is_symlink() {
                 return Err(FsError::unsupported("moving a symbolic link to another folder"));
             }
-            copy_tree(src_mount.fs.as_ref(), &src, dst_mount.fs.as_ref(), &dst, &md).await?;
+            // A move keeps what it can: symbolic links inside the tree are recreated where the
+            // target storage has links.
+            let tree = TreeCopy { from, to, links: true, filter: &|_, _, _| Ok(true) };
+            copy_tree(src_mount.fs.as_ref(), &src, dst_mount.fs.as_ref(), &dst, &md, &tree).await?;
             remove_tree(src_mount.fs.as_ref(), &src).await?;
         }
         if let Some(old) = replaced {
@@ -394,10 +406,58 @@ impl Session {
     /// Creates a symbolic link at `link` pointing to `target` (client input, virtual, relative to the
     /// link's directory). Only where `common.symlink_mode` allows it and inside one mount.
     pub async fn symlink(&self, target: &str, link: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.symlink_inner(target, link).await;
         log_op(self, "symlink", link, target, started, &r);
         r
+    }
+
+    /// Creates a hard link: `link` becomes another name of the existing file `target` (both virtual
+    /// paths, OpenSSH's argument order). SFTPGo has no hard links; Wharf offers them where the
+    /// storage has them (local storage), only when `common.symlink_mode` allows links there (bit 1),
+    /// with `create_symlinks` on the parents of both paths, inside one mount, for regular files. The
+    /// new name counts in the used quota like a copy (size and one file), because removing either
+    /// name later subtracts it.
+    pub async fn link(&self, target: &str, link: &str) -> FsResult<()> {
+        self.touch();
+        let started = Instant::now();
+        let r = self.link_inner(target, link).await;
+        log_op(self, "link", link, target, started, &r);
+        r
+    }
+
+    async fn link_inner(&self, target: &str, link: &str) -> FsResult<()> {
+        let user = self.user();
+        self.not_a_mount_point(link)?;
+        self.not_a_mount_point(target)?;
+        let (mount, rel) = self.resolve_mount(link)?;
+        if !mount.fs.capabilities().hardlinks || !self.env().settings.local_symlinks() {
+            return Err(FsError::unsupported("hard links"));
+        }
+        if !self.mounts().same_mount(target, link) {
+            return Err(FsError::unsupported("hard links between folders"));
+        }
+        policy::check_file(user, target)?;
+        policy::check_file(user, link)?;
+        policy::require(user, PERM_CREATE_SYMLINKS, parent(link))?;
+        policy::require(user, PERM_CREATE_SYMLINKS, parent(target))?;
+        let target_rel = RelPath::below(target, &mount.vpath)?;
+        let md = mount.fs.lstat(&target_rel).await?;
+        match md.kind {
+            FileKind::File => {}
+            FileKind::Dir => return Err(FsError::IsADirectory),
+            FileKind::Symlink => return Err(FsError::unsupported("hard links to symbolic links")),
+        }
+        let view = self.quota_view(mount).await?;
+        view.check_space(true)?;
+        let size = md.size as i64;
+        if view.limit_size > 0 && view.used_size + size > view.limit_size {
+            return Err(FsError::quota());
+        }
+        mount.fs.hardlink(&target_rel, &rel).await?;
+        self.charge(&view.owner, view.tracked, size, 1).await;
+        Ok(())
     }
 
     async fn symlink_inner(&self, target: &str, link: &str) -> FsResult<()> {
@@ -421,6 +481,7 @@ impl Session {
 
     /// The target of a symbolic link, as a virtual path.
     pub async fn readlink(&self, vpath: &str) -> FsResult<String> {
+        self.touch();
         let user = self.user();
         policy::check_file(user, vpath)?;
         policy::require(user, PERM_LIST, parent(vpath))?;
@@ -435,30 +496,56 @@ impl Session {
         clean_virtual(&content, &dir_in_mount)
     }
 
-    /// Changes attributes. Sizes need `overwrite` on the parent and change the used quota at once;
-    /// modes, owners and times need `chmod`/`chown`/`chtimes` and follow `common.setstat_mode`.
+    /// Changes attributes, following a final symbolic link. Sizes need `overwrite` on the parent
+    /// and change the used quota at once; modes, owners and times need `chmod`/`chown`/`chtimes`
+    /// (on the parent for files, on the directory itself for directories) and follow
+    /// `common.setstat_mode`. Every permission is checked before anything changes.
     pub async fn setstat(&self, vpath: &str, attrs: SetStat) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
-        let r = self.setstat_inner(vpath, attrs).await;
+        let r = self.setstat_inner(vpath, attrs, true).await;
         log_op(self, "setstat", vpath, "", started, &r);
         r
     }
 
-    async fn setstat_inner(&self, vpath: &str, attrs: SetStat) -> FsResult<()> {
+    /// Like [`Session::setstat`] but on the path itself: a final symbolic link is not followed
+    /// (OpenSSH's `lsetstat@openssh.com`). A link's own mode, owner and times cannot be changed on
+    /// any storage Wharf has, so on a link they are unsupported (or ignored, as `setstat_mode`
+    /// says); a size is refused (invalid), as OpenSSH does. On anything but a link it is `setstat`.
+    pub async fn lsetstat(&self, vpath: &str, attrs: SetStat) -> FsResult<()> {
+        self.touch();
+        let started = Instant::now();
+        let r = self.setstat_inner(vpath, attrs, false).await;
+        log_op(self, "lsetstat", vpath, "", started, &r);
+        r
+    }
+
+    async fn setstat_inner(&self, vpath: &str, attrs: SetStat, follow: bool) -> FsResult<()> {
         let user = self.user();
+        if !follow && attrs.size.is_some() {
+            return Err(FsError::invalid("a size cannot be set on a path without following it"));
+        }
         let (mount, rel) = self.resolve_mount(vpath)?;
-        let md = mount.fs.lstat(&rel).await?;
+        let md = if follow { mount.fs.stat(&rel).await? } else { mount.fs.lstat(&rel).await? };
         if md.is_dir() {
             policy::check_dir_visible(user, vpath)?;
         } else {
             policy::check_file(user, vpath)?;
         }
         let perm_path = if md.is_dir() { vpath } else { parent(vpath) };
-        if let Some(size) = attrs.size {
+        let mut caps = mount.fs.capabilities();
+        if md.is_symlink() {
+            // Only reached without following: the link itself.
+            (caps.chmod, caps.chown, caps.chtimes) = (false, false, false);
+        }
+        if attrs.size.is_some() {
             if md.is_dir() {
                 return Err(FsError::IsADirectory);
             }
             policy::require(user, PERM_OVERWRITE, parent(vpath))?;
+        }
+        let changes = self.attr_changes(&attrs, perm_path, caps)?;
+        if let Some(size) = attrs.size {
             let view = self.quota_view(mount).await?;
             let delta = size as i64 - md.size as i64;
             if delta > 0 && view.limit_size > 0 && view.used_size + delta > view.limit_size {
@@ -471,33 +558,44 @@ impl Session {
             mount.fs.truncate(&rel, size).await?;
             self.charge(&view.owner, view.tracked, delta, 0).await;
         }
+        apply_attrs(mount.fs.as_ref(), &rel, &changes).await
+    }
+
+    /// Checks the permissions for the mode, owner and time changes in `attrs` (not the size) on
+    /// `perm_path`, and returns the changes to execute: those `common.setstat_mode` ignores are left
+    /// out. A change the storage cannot make (per `caps`) and that is not ignored is unsupported.
+    pub(crate) fn attr_changes(&self, attrs: &SetStat, perm_path: &str, caps: Capabilities) -> FsResult<SetStat> {
+        let user = self.user();
         let setstat_mode = self.env().settings.setstat_mode;
-        let caps = mount.fs.capabilities();
-        let ignore = |supported: bool| setstat_mode == 1 || (setstat_mode == 2 && !supported);
+        let keep = |supported: bool, what: &str| -> FsResult<bool> {
+            if setstat_mode == 1 || (setstat_mode == 2 && !supported) {
+                Ok(false)
+            } else if supported {
+                Ok(true)
+            } else {
+                Err(FsError::unsupported(what.to_owned()))
+            }
+        };
+        let mut out = SetStat { size: attrs.size, ..SetStat::default() };
         if let Some(mode) = attrs.mode {
             policy::require(user, PERM_CHMOD, perm_path)?;
-            if !ignore(caps.chmod) {
-                mount.fs.set_mode(&rel, mode).await?;
-            }
+            out.mode = keep(caps.chmod, "changing permissions on this storage")?.then_some(mode);
         }
-        if let Some((uid, gid)) = attrs.owner {
+        if let Some(owner) = attrs.owner {
             policy::require(user, PERM_CHOWN, perm_path)?;
-            if !ignore(caps.chown) {
-                mount.fs.set_owner(&rel, uid, gid).await?;
-            }
+            out.owner = keep(caps.chown, "changing the owner on this storage")?.then_some(owner);
         }
-        if let Some((atime, mtime)) = attrs.times {
+        if let Some(times) = attrs.times {
             policy::require(user, PERM_CHTIMES, perm_path)?;
-            if !ignore(caps.chtimes) {
-                mount.fs.set_times(&rel, atime, mtime).await?;
-            }
+            out.times = keep(caps.chtimes, "setting times on this storage")?.then_some(times);
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Filesystem statistics as the quota shows them: with a size quota the blocks are the quota's,
     /// with a file quota the inodes are.
     pub async fn statvfs(&self, vpath: &str) -> FsResult<StatVfs> {
+        self.touch();
         let (mount, rel) = self.resolve_mount(vpath)?;
         mount.fs.stat(&rel).await?;
         let mut st = match mount.fs.statvfs(&rel).await {
@@ -535,6 +633,7 @@ impl Session {
     /// Copies a file or a directory tree. Needs `copy` on both parents, `upload` (or `overwrite` when
     /// replacing) on the target's parent, and room in the target's quota.
     pub async fn copy(&self, from: &str, to: &str) -> FsResult<()> {
+        self.touch();
         let started = Instant::now();
         let r = self.copy_inner(from, to).await;
         log_op(self, "copy", from, to, started, &r);
@@ -554,19 +653,26 @@ impl Session {
 
     async fn copy_inner(&self, from: &str, to: &str) -> FsResult<()> {
         let user = self.user();
+        if from == to {
+            return Err(FsError::unsupported("copying a path onto itself"));
+        }
         self.not_a_mount_point(to)?;
         if is_within(to, from) {
             return Err(FsError::invalid("cannot copy a directory into itself"));
         }
         let (src_mount, src) = self.resolve_mount(from)?;
         let (dst_mount, dst) = self.resolve_mount(to)?;
-        let md = src_mount.fs.stat(&src).await?;
+        let md = src_mount.fs.lstat(&src).await?;
         if md.is_dir() {
             policy::check_dir_visible(user, from)?;
             policy::check_dir_visible(user, to)?;
         } else {
             policy::check_file(user, from)?;
             policy::check_file(user, to)?;
+        }
+        if md.is_symlink() {
+            // As SFTPGo: a link is not followed, and not copied either.
+            return Err(FsError::unsupported("copying symbolic links"));
         }
         policy::require(user, PERM_COPY, parent(from))?;
         policy::require(user, PERM_COPY, parent(to))?;
@@ -580,7 +686,14 @@ impl Session {
             Some(_) => policy::require(user, PERM_OVERWRITE, parent(to))?,
             None => policy::require(user, if md.is_dir() { PERM_CREATE_DIRS } else { PERM_UPLOAD }, parent(to))?,
         }
-        let (size, files) = tree_usage(src_mount.fs.as_ref(), &src, &md).await?;
+        // Every entry of a tree is checked like the top (permissions and patterns) before anything
+        // is copied, and what is left out (hidden entries, symbolic links) is not counted.
+        let filter = |vs: &str, vd: &str, e: &DirEntry| self.copy_entry(vs, vd, e);
+        let (size, files) = if md.is_dir() {
+            plan_tree(src_mount.fs.as_ref(), &src, from, to, &filter).await?
+        } else {
+            (md.size as i64, 1)
+        };
         let view = self.quota_view(dst_mount).await?;
         let replaced = existing.as_ref().filter(|m| m.is_file()).map_or(0, |m| m.size as i64);
         if view.limit_files > 0 && view.used_files + files > view.limit_files {
@@ -593,14 +706,51 @@ impl Session {
         if max > 0 && !md.is_dir() && size > max {
             return Err(FsError::QuotaExceeded("denying write due to max upload file size".into()));
         }
-        copy_tree(src_mount.fs.as_ref(), &src, dst_mount.fs.as_ref(), &dst, &md).await?;
+        let tree = TreeCopy { from, to, links: false, filter: &filter };
+        copy_tree(src_mount.fs.as_ref(), &src, dst_mount.fs.as_ref(), &dst, &md, &tree).await?;
         let replaced_files = i64::from(existing.as_ref().is_some_and(|m| m.is_file()));
         self.charge(&view.owner, view.tracked, size - replaced, files - replaced_files).await;
         Ok(())
     }
 
+    /// Whether an entry inside a copied tree is copied (`vs` its virtual path, `vd` its copy's):
+    /// hidden entries and symbolic links are skipped; a directory needs `create_dirs` where it is
+    /// created; a file must pass the patterns on both sides and needs `copy` on both parents and
+    /// `upload` on the target's. A refusal fails the whole copy.
+    fn copy_entry(&self, vs: &str, vd: &str, e: &DirEntry) -> FsResult<bool> {
+        let user = self.user();
+        match e.metadata.kind {
+            FileKind::Symlink => Ok(false),
+            FileKind::Dir => {
+                if policy::path_hidden(user, vs) {
+                    return Ok(false);
+                }
+                if policy::path_hidden(user, vd) {
+                    return Err(FsError::denied());
+                }
+                policy::require(user, PERM_CREATE_DIRS, parent(vd))?;
+                Ok(true)
+            }
+            FileKind::File => {
+                match policy::file_verdict(user, vs) {
+                    PatternVerdict::Hidden => return Ok(false),
+                    PatternVerdict::Denied => return Err(FsError::denied()),
+                    PatternVerdict::Allowed => {}
+                }
+                if policy::file_verdict(user, vd) != PatternVerdict::Allowed {
+                    return Err(FsError::denied());
+                }
+                policy::require(user, PERM_COPY, parent(vs))?;
+                policy::require(user, PERM_COPY, parent(vd))?;
+                policy::require(user, PERM_UPLOAD, parent(vd))?;
+                Ok(true)
+            }
+        }
+    }
+
     /// A file's digest (SSH hash commands, FTP HASH). Needs `list` on the parent, as SFTPGo does.
     pub async fn hash(&self, vpath: &str, algo: HashAlgo) -> FsResult<String> {
+        self.touch();
         let user = self.user();
         policy::check_file(user, vpath)?;
         policy::require(user, PERM_LIST, parent(vpath))?;
@@ -611,6 +761,20 @@ impl Session {
         }
         mount.fs.hash(&rel, algo).await
     }
+}
+
+/// Executes mode, owner and time changes (already checked) on a path.
+pub(crate) async fn apply_attrs(fs: &dyn Fs, rel: &RelPath, changes: &SetStat) -> FsResult<()> {
+    if let Some(mode) = changes.mode {
+        fs.set_mode(rel, mode).await?;
+    }
+    if let Some((uid, gid)) = changes.owner {
+        fs.set_owner(rel, uid, gid).await?;
+    }
+    if let Some((atime, mtime)) = changes.times {
+        fs.set_times(rel, atime, mtime).await?;
+    }
+    Ok(())
 }
 
 /// The link content that reaches `target` from the directory `dir` (both inside one mount).
@@ -664,17 +828,82 @@ async fn dir_not_empty(fs: &dyn Fs, dir: &RelPath) -> FsResult<bool> {
     Ok(!fs.list(dir).await?.next_batch(1).await?.is_empty())
 }
 
+/// Decides, for an entry met in a tree walk, whether it is copied: `(source, target, entry)` with
+/// the virtual paths of the entry and of its copy. An error ends the walk.
+type EntryFilter<'a> = dyn Fn(&str, &str, &DirEntry) -> FsResult<bool> + Sync + 'a;
+
+/// How a tree is copied.
+struct TreeCopy<'a> {
+    /// Virtual path of the source (for the filter).
+    from: &'a str,
+    /// Virtual path of the target.
+    to: &'a str,
+    /// Recreate symbolic links where the target storage has them (moves); else they are skipped.
+    links: bool,
+    /// Which entries are copied (symbolic links are decided by `links` after the filter).
+    filter: &'a EntryFilter<'a>,
+}
+
+/// Size and number of regular files a tree copy will write, walking it with the copy's filter (which
+/// also makes every check before anything is copied).
+async fn plan_tree(
+    fs: &dyn Fs,
+    root: &RelPath,
+    from: &str,
+    to: &str,
+    filter: &EntryFilter<'_>,
+) -> FsResult<(i64, i64)> {
+    let (mut size, mut files, mut seen) = (0i64, 0i64, 0usize);
+    let mut stack = vec![(root.clone(), from.to_owned(), to.to_owned())];
+    while let Some((dir, vs, vd)) = stack.pop() {
+        let mut lister = fs.list(&dir).await?;
+        loop {
+            let batch = lister.next_batch(LIST_BATCH).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in batch {
+                seen += 1;
+                if seen > MAX_TREE_ENTRIES {
+                    return Err(FsError::unsupported("directory tree too large"));
+                }
+                let (cvs, cvd) = (join(&vs, &e.name), join(&vd, &e.name));
+                if !filter(&cvs, &cvd, &e)? {
+                    continue;
+                }
+                match e.metadata.kind {
+                    FileKind::Dir => stack.push((dir.child(&e.name)?, cvs, cvd)),
+                    FileKind::File => {
+                        size += e.metadata.size as i64;
+                        files += 1;
+                    }
+                    FileKind::Symlink => {}
+                }
+            }
+        }
+    }
+    Ok((size, files))
+}
+
 /// Copies a file or a tree from one backend (or place) to another.
-async fn copy_tree(src_fs: &dyn Fs, src: &RelPath, dst_fs: &dyn Fs, dst: &RelPath, md: &Metadata) -> FsResult<()> {
+async fn copy_tree(
+    src_fs: &dyn Fs,
+    src: &RelPath,
+    dst_fs: &dyn Fs,
+    dst: &RelPath,
+    md: &Metadata,
+    how: &TreeCopy<'_>,
+) -> FsResult<()> {
     if md.is_file() {
         return copy_file(src_fs, src, dst_fs, dst).await;
     }
     if !md.is_dir() {
         return Err(FsError::unsupported("copying symbolic links"));
     }
-    let mut stack = vec![(src.clone(), dst.clone())];
+    let links = how.links && dst_fs.capabilities().symlinks;
+    let mut stack = vec![(src.clone(), dst.clone(), how.from.to_owned(), how.to.to_owned())];
     let mut seen = 0usize;
-    while let Some((s, d)) = stack.pop() {
+    while let Some((s, d, vs, vd)) = stack.pop() {
         match dst_fs.mkdir(&d).await {
             Ok(()) | Err(FsError::AlreadyExists) => {}
             Err(e) => return Err(e),
@@ -690,16 +919,34 @@ async fn copy_tree(src_fs: &dyn Fs, src: &RelPath, dst_fs: &dyn Fs, dst: &RelPat
                 if seen > MAX_TREE_ENTRIES {
                     return Err(FsError::unsupported("directory tree too large"));
                 }
+                let (cvs, cvd) = (join(&vs, &e.name), join(&vd, &e.name));
+                if !(how.filter)(&cvs, &cvd, &e)? {
+                    continue;
+                }
                 let (cs, cd) = (s.child(&e.name)?, d.child(&e.name)?);
                 match e.metadata.kind {
-                    FileKind::Dir => stack.push((cs, cd)),
+                    FileKind::Dir => stack.push((cs, cd, cvs, cvd)),
                     FileKind::File => copy_file(src_fs, &cs, dst_fs, &cd).await?,
+                    FileKind::Symlink if links => copy_link(src_fs, &cs, dst_fs, &cd).await,
                     FileKind::Symlink => {}
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Recreates a symbolic link with the same content. A link that cannot be read (one pointing
+/// outside its storage, created by other means) or that would point outside the target storage
+/// is dropped: it could not be followed there anyway.
+async fn copy_link(src_fs: &dyn Fs, src: &RelPath, dst_fs: &dyn Fs, dst: &RelPath) {
+    let result = match src_fs.readlink(src).await {
+        Ok(content) => dst_fs.symlink(&content, dst).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::info!(error = %e, "a symbolic link inside a moved directory was not kept");
+    }
 }
 
 async fn copy_file(src_fs: &dyn Fs, src: &RelPath, dst_fs: &dyn Fs, dst: &RelPath) -> FsResult<()> {

@@ -1,20 +1,22 @@
 //! Uploads and downloads: quota, size and transfer-quota limits enforced while data moves, bandwidth
 //! throttling, upload modes, hooks at open and close, the transfer log line and metrics.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use wharf_model::perms::{PERM_DOWNLOAD, PERM_OVERWRITE, PERM_UPLOAD};
+use wharf_model::perms::{PERM_DOWNLOAD, PERM_LIST, PERM_OVERWRITE, PERM_UPLOAD};
 use wharf_vfs::path::{base, parent};
-use wharf_vfs::{FileKind, FileReader, FileWriter, FsError, FsResult, RelPath, WriteOptions};
+use wharf_vfs::{FileKind, FileReader, FileWriter, FsError, FsResult, Metadata, RelPath, WriteOptions};
 
+use super::ops::{SetStat, apply_attrs};
 use super::policy;
 use super::quota::QuotaOwner;
 use super::settings::UploadMode;
 use super::throttle::Throttle;
 use super::{HookEvent, Session};
+use crate::registry::{TransferHandle, TransferInfo, TransferKind};
 
 /// How a client wants to write a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,10 +27,26 @@ pub struct UploadRequest {
     pub exclusive: bool,
     /// Writes go to the end of the existing file (SFTP `SSH_FXF_APPEND`, FTP `APPE`).
     pub append: bool,
-    /// Reads through the handle are wanted too (SFTP read+write open).
+    /// Reads through the handle are wanted too (SFTP read+write open). Where the storage cannot
+    /// read back a file being written (object stores) the upload opens all the same and its reads
+    /// fail with unsupported, as in SFTPGo; [`Upload::capabilities`] tells.
     pub read: bool,
     /// The protocol's own open flags, passed to hooks as SFTPGo does.
     pub open_flags: i64,
+}
+
+/// What the storage behind an open upload can do, for fronts that adapt to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadCaps {
+    /// Writes may arrive at any offset, in any order. Without it the storage takes writes only in
+    /// sequence, each at the end of the previous one: a front with pipelined writes must apply
+    /// them in request order.
+    pub random_write: bool,
+    /// [`Upload::read_at`] can return data: the upload was opened with [`UploadRequest::read`] on
+    /// storage that reads back files being written.
+    pub read_back: bool,
+    /// [`Upload::sync`] can make the written data durable.
+    pub sync: bool,
 }
 
 /// What a client is told when an upload would exceed `max_upload_file_size`.
@@ -77,19 +95,26 @@ struct UploadInner {
     throttle: Throttle,
     started: Instant,
     open_flags: i64,
+    caps: UploadCaps,
+    /// The listing of this transfer on its connection (when the session has a registry session).
+    transfer: Option<TransferHandle>,
+    /// Mode and times set through the handle: applied again once the file is in place (writes
+    /// change the modification time; atomic modes rename the data into place).
+    reapply: Mutex<SetStat>,
 }
 
 /// A file being uploaded. Call [`Upload::close`] when the client is done, or [`Upload::abort`] when
 /// the transfer failed; dropping it aborts.
 #[derive(Debug)]
 pub struct Upload {
-    inner: Option<UploadInner>,
+    inner: Option<Box<UploadInner>>,
 }
 
 impl Session {
     /// Opens a file for writing, after every check an upload needs (patterns, upload or overwrite
     /// permission, quota, size limit, transfer quota, the pre-upload hook).
     pub async fn open_upload(self: &Arc<Self>, vpath: &str, req: UploadRequest) -> FsResult<Upload> {
+        self.touch();
         let user = self.user();
         if vpath == "/" || self.mounts().is_mount_point(vpath) {
             return Err(FsError::denied());
@@ -153,11 +178,12 @@ impl Session {
         let mode = self.env().settings.upload_mode;
         let atomic = mode != UploadMode::Standard && caps.temp_rename;
         let start = if resume || req.append { existing_size as u64 } else { 0 };
+        let read_back = req.read && caps.read_write;
         let opts = WriteOptions {
             create: true,
             exclusive: false,
             truncate: req.truncate,
-            read: req.read,
+            read: read_back,
             start_offset: start,
         };
         let temp_resumed = atomic && resume;
@@ -190,8 +216,11 @@ impl Session {
             (None, w, uncharged)
         };
         let initial = if req.truncate { 0 } else { existing_size.max(0) as u64 };
+        let transfer = self.guard().map(|g| {
+            g.start_transfer(TransferInfo { path: vpath.to_owned(), kind: TransferKind::Upload, start_offset: start })
+        });
         Ok(Upload {
-            inner: Some(UploadInner {
+            inner: Some(Box::new(UploadInner {
                 session: self.clone(),
                 vpath: vpath.to_owned(),
                 target: rel,
@@ -214,7 +243,11 @@ impl Session {
                 throttle: Throttle::new(self.upload_rate),
                 started: Instant::now(),
                 open_flags: req.open_flags,
-            }),
+                // No storage can flush an open upload yet (see `Upload::sync`).
+                caps: UploadCaps { random_write: caps.random_write, read_back, sync: false },
+                transfer,
+                reapply: Mutex::new(SetStat::default()),
+            })),
         })
     }
 }
@@ -260,8 +293,82 @@ impl UploadInner {
         }
         self.writer()?.write_at(offset, data).await?;
         self.size.fetch_max(end, Ordering::Relaxed);
+        if let Some(t) = &self.transfer {
+            t.add_bytes(len);
+        }
         self.throttle.consume(len).await;
         Ok(())
+    }
+
+    /// Applies attribute changes to the data being written (see [`Upload::set_attrs`]).
+    async fn set_attrs(&self, attrs: SetStat) -> FsResult<()> {
+        let s = &self.session;
+        s.touch();
+        let user = s.user();
+        let dir = parent(&self.vpath);
+        let caps = self.fs.capabilities();
+        if attrs.size.is_some() {
+            policy::require(user, PERM_OVERWRITE, dir)?;
+        }
+        let changes = s.attr_changes(&attrs, dir, caps)?;
+        if let Some(size) = attrs.size {
+            if !caps.truncate {
+                return Err(FsError::unsupported("truncating an upload on this storage"));
+            }
+            if let Some(limit) = self.size_limit
+                && size > limit as u64
+            {
+                let max_file = user.filters.max_upload_file_size;
+                if max_file > 0 && size > max_file as u64 {
+                    return Err(FsError::QuotaExceeded(MAX_FILE_SIZE_MSG.into()));
+                }
+                return Err(FsError::quota());
+            }
+            self.fs.truncate(self.data_path(), size).await?;
+            // The used quota follows at close, from the final size.
+            self.size.store(size, Ordering::Relaxed);
+        }
+        apply_attrs(self.fs.as_ref(), self.data_path(), &changes).await?;
+        let mut again = self.reapply.lock().unwrap_or_else(PoisonError::into_inner);
+        if changes.mode.is_some() {
+            again.mode = changes.mode;
+        }
+        if changes.times.is_some() {
+            again.times = changes.times;
+        }
+        Ok(())
+    }
+
+    /// Metadata of the data written so far (see [`Upload::stat`]).
+    async fn stat(&self) -> FsResult<Metadata> {
+        let s = &self.session;
+        s.touch();
+        policy::require(s.user(), PERM_LIST, parent(&self.vpath))?;
+        if self.self_atomic {
+            // Nothing is visible on the storage before the upload commits.
+            let now = SystemTime::now();
+            return Ok(Metadata {
+                kind: FileKind::File,
+                size: self.size.load(Ordering::Relaxed),
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                mtime: now,
+                atime: now,
+            });
+        }
+        self.fs.stat(self.data_path()).await
+    }
+
+    /// Mode and times set through the handle, applied again to the file in place.
+    async fn reapply_attrs(&self) {
+        let again = *self.reapply.lock().unwrap_or_else(PoisonError::into_inner);
+        if again == SetStat::default() {
+            return;
+        }
+        if let Err(e) = apply_attrs(self.fs.as_ref(), &self.target, &again).await {
+            tracing::debug!(path = %self.vpath, error = %e, "attributes set during the upload not applied again");
+        }
     }
 
     fn event(&self, action: &str, size: i64, status: i32) -> HookEvent {
@@ -320,6 +427,7 @@ impl UploadInner {
             self.after_failure(size as i64, Outcome::ClientError).await;
             return Err(e);
         }
+        self.reapply_attrs().await;
         let size_i = size as i64;
         let s = self.session.clone();
         if let Err(e) = s.hook(self.event("upload", size_i, 1)).await {
@@ -399,7 +507,7 @@ impl UploadInner {
 
 impl Upload {
     fn inner(&self) -> FsResult<&UploadInner> {
-        self.inner.as_ref().ok_or_else(|| FsError::failure("the upload is closed"))
+        self.inner.as_deref().ok_or_else(|| FsError::failure("the upload is closed"))
     }
 
     /// Writes at `offset` (sequential-only storage requires increasing, contiguous offsets).
@@ -411,7 +519,46 @@ impl Upload {
     pub async fn read_at(&self, offset: u64, len: usize) -> FsResult<Bytes> {
         let inner = self.inner()?;
         policy::require(inner.session.user(), PERM_DOWNLOAD, parent(&inner.vpath))?;
+        if !inner.caps.read_back {
+            return Err(FsError::unsupported("reading a file opened only for writing"));
+        }
         inner.writer()?.read_at(offset, len).await
+    }
+
+    /// What the storage behind this upload can do.
+    pub fn capabilities(&self) -> UploadCaps {
+        self.inner.as_ref().map_or(UploadCaps { random_write: false, read_back: false, sync: false }, |i| i.caps)
+    }
+
+    /// Makes what was written durable (SFTP `fsync@openssh.com`) where the storage can
+    /// ([`UploadCaps::sync`]); unsupported elsewhere, which leaves the upload as it was. Today no
+    /// storage can: the storage interface has no flush for a file being written, and uploads become
+    /// durable when the file system flushes them, as with SFTPGo (which has no fsync either).
+    pub async fn sync(&self) -> FsResult<()> {
+        let inner = self.inner()?;
+        inner.session.touch();
+        // When `wharf_vfs::FileWriter` gains a sync, call it here and take `UploadCaps::sync` from
+        // the storage's capabilities.
+        Err(FsError::unsupported("fsync of an upload on this storage"))
+    }
+
+    /// Changes attributes of the file being uploaded (SFTP FSETSTAT, FTP MFMT during a transfer).
+    /// They apply to the data being written — the temporary file in atomic modes, which setting
+    /// them by path would miss — and the mode and times are applied again once the upload is in
+    /// place (writes move the modification time; atomic modes rename the data). Permissions,
+    /// `setstat_mode`, the size limits and the storage's abilities are those of
+    /// [`Session::setstat`]; a size truncates or extends what was written, and the used quota
+    /// follows at close.
+    pub async fn set_attrs(&self, attrs: SetStat) -> FsResult<()> {
+        self.inner()?.set_attrs(attrs).await
+    }
+
+    /// Metadata of the file being uploaded (SFTP FSTAT on an upload handle): the data written so
+    /// far — the temporary file in atomic modes — or, on storage where nothing is visible before
+    /// the upload commits, a regular file of the size written so far. Needs `list` on the parent,
+    /// like [`Session::stat`].
+    pub async fn stat(&self) -> FsResult<Metadata> {
+        self.inner()?.stat().await
     }
 
     /// The file size as written so far.
@@ -427,7 +574,7 @@ impl Upload {
     /// Completes the upload; returns the final size.
     pub async fn close(mut self) -> FsResult<u64> {
         match self.inner.take() {
-            Some(i) => i.close().await,
+            Some(i) => (*i).close().await,
             None => Err(FsError::failure("the upload is closed")),
         }
     }
@@ -435,7 +582,7 @@ impl Upload {
     /// The client gave up or the connection broke.
     pub async fn abort(mut self) {
         if let Some(i) = self.inner.take() {
-            let _ = i.fail(Outcome::ClientError).await;
+            let _ = (*i).fail(Outcome::ClientError).await;
         }
     }
 }
@@ -446,7 +593,7 @@ impl Drop for Upload {
             match tokio::runtime::Handle::try_current() {
                 Ok(h) => {
                     h.spawn(async move {
-                        let _ = i.fail(Outcome::ClientError).await;
+                        let _ = (*i).fail(Outcome::ClientError).await;
                     });
                 }
                 Err(_) => tracing::warn!(path = %i.vpath, "upload dropped outside a runtime: left as is"),
@@ -466,12 +613,15 @@ pub struct Download {
     throttle: Throttle,
     started: Instant,
     closed: AtomicBool,
+    /// The listing of this transfer on its connection (when the session has a registry session).
+    transfer: Option<TransferHandle>,
 }
 
 impl Session {
     /// Opens a file for reading after the checks a download needs (patterns, download permission,
     /// transfer quota, the pre-download hook).
     pub async fn open_download(self: &Arc<Self>, vpath: &str) -> FsResult<Download> {
+        self.touch();
         let user = self.user();
         policy::check_file(user, vpath)?;
         policy::require(user, PERM_DOWNLOAD, parent(vpath))?;
@@ -497,6 +647,9 @@ impl Session {
             FsError::denied()
         })?;
         let reader = mount.fs.open_read(&rel).await?;
+        let transfer = self.guard().map(|g| {
+            g.start_transfer(TransferInfo { path: vpath.to_owned(), kind: TransferKind::Download, start_offset: 0 })
+        });
         Ok(Download {
             session: self.clone(),
             vpath: vpath.to_owned(),
@@ -506,6 +659,7 @@ impl Session {
             throttle: Throttle::new(self.download_rate),
             started: Instant::now(),
             closed: AtomicBool::new(false),
+            transfer,
         })
     }
 }
@@ -520,6 +674,9 @@ impl Download {
             && total > left as u64
         {
             return Err(FsError::QuotaExceeded("denying read due to transfer quota limit".into()));
+        }
+        if let Some(t) = &self.transfer {
+            t.add_bytes(n);
         }
         self.throttle.consume(n).await;
         Ok(data)

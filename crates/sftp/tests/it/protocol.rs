@@ -399,10 +399,14 @@ async fn open_flags_follow_sftpgo() {
     let w = World::new().await;
     let mut c = Client::start(w.session(w.user("of")).await, ServeOptions::default()).await;
     c.put("/f", b"0123456789").await;
-    // No TRUNC on an existing file = resume; APPEND refuses writes below the size at open.
+    // No TRUNC on an existing file = resume; APPEND refuses writes below the size at open, and
+    // such a write ends the upload as failed (TestUploadResume), leaving the file as it was.
     let hd = c.open("/f", of::WRITE | of::APPEND | of::CREAT).await.unwrap();
     let (code, msg) = c.write(&hd, 0, b"xx").await;
     assert_eq!(code, status::FAILURE, "{msg}");
+    assert_eq!(c.close(&hd).await.0, status::FAILURE);
+    assert_eq!(std::fs::read(w.home("of").join("f")).unwrap(), b"0123456789");
+    let hd = c.open("/f", of::WRITE | of::APPEND | of::CREAT).await.unwrap();
     assert_eq!(c.write(&hd, 10, b"ab").await.0, status::OK);
     assert_eq!(c.close(&hd).await.0, status::OK);
     assert_eq!(std::fs::read(w.home("of").join("f")).unwrap(), b"0123456789ab");
@@ -482,9 +486,23 @@ async fn file_operations_follow_sftpgo() {
     assert_eq!(sa.permissions.unwrap() & file_type::MASK, file_type::REGULAR);
     assert_eq!(sa.size, Some(1));
     assert_eq!(c.status(Request::Symlink { target: "/b".into(), link: "/l".into() }).await.0, status::FAILURE);
-    // Hard links are not supported.
-    let hl = Request::Extended(Extended::Hardlink { from: "/b".into(), to: "/hl".into() });
-    assert_eq!(c.status(hl).await.0, status::OP_UNSUPPORTED);
+    // Hard links (local storage, links allowed by symlink_mode): another name of the same file,
+    // counted like a copy; not twice, not to a directory, not over an existing name.
+    let (size, files) = w.used("ops").await;
+    c.ok(Request::Extended(Extended::Hardlink { from: "/b".into(), to: "/hl".into() })).await;
+    let (b, hl) = (std::fs::metadata(home.join("b")).unwrap(), std::fs::metadata(home.join("hl")).unwrap());
+    assert_eq!((b.ino(), b.nlink()), (hl.ino(), 2));
+    assert_eq!(w.used("ops").await, (size + 1, files + 1));
+    let hl = |from: &str, to: &str| Request::Extended(Extended::Hardlink { from: from.into(), to: to.into() });
+    assert_eq!(c.status(hl("/b", "/hl")).await.0, status::FAILURE, "already exists");
+    c.ok(Request::Mkdir { path: "/hd".into(), attrs: Attrs::default() }).await;
+    assert_eq!(c.status(hl("/hd", "/hd2")).await.0, status::FAILURE, "a directory");
+    assert_eq!(c.status(hl("/missing", "/hl2")).await.0, status::NO_SUCH_FILE);
+    c.ok(Request::Remove { path: "/hl".into() }).await;
+    c.ok(Request::Rmdir { path: "/hd".into() }).await;
+    assert_eq!(w.used("ops").await, (size, files));
+    // Renaming a path onto itself is unsupported (SFTPGo).
+    assert_eq!(c.status(Request::Rename { from: "/b".into(), to: "/b".into() }).await.0, status::OP_UNSUPPORTED);
     // SETSTAT: mode, times, size (a truncate that updates the quota at once).
     let attrs = Attrs { permissions: Some(0o600), times: Some((1_000_000, 2_000_000)), ..Attrs::default() };
     c.ok(Request::Setstat { path: "/b".into(), attrs }).await;
@@ -496,12 +514,21 @@ async fn file_operations_follow_sftpgo() {
     c.ok(Request::Setstat { path: "/t".into(), attrs: Attrs { size: Some(100), ..Attrs::default() } }).await;
     assert_eq!(std::fs::metadata(home.join("t")).unwrap().len(), 100);
     assert_eq!(w.used("ops").await, (size_before - 900, files));
-    c.ok(Request::Extended(Extended::Lsetstat {
-        path: "/t".into(),
-        attrs: Attrs { permissions: Some(0o640), ..Attrs::default() },
-    }))
-    .await;
+    let lsetstat = |path: &str, attrs: Attrs| Request::Extended(Extended::Lsetstat { path: path.into(), attrs });
+    c.ok(lsetstat("/t", Attrs { permissions: Some(0o640), ..Attrs::default() })).await;
     assert_eq!(std::fs::metadata(home.join("t")).unwrap().permissions().mode() & 0o777, 0o640);
+    // LSETSTAT does not follow a final link: a link's own mode is unsupported, its target untouched;
+    // SETSTAT follows it.
+    let mode_of_b = || std::fs::metadata(home.join("b")).unwrap().permissions().mode() & 0o777;
+    let before = mode_of_b();
+    assert_eq!(
+        c.status(lsetstat("/l", Attrs { permissions: Some(0o666), ..Attrs::default() })).await.0,
+        status::OP_UNSUPPORTED
+    );
+    assert_eq!(c.status(lsetstat("/t", Attrs { size: Some(1), ..Attrs::default() })).await.0, status::FAILURE);
+    assert_eq!(mode_of_b(), before);
+    c.ok(Request::Setstat { path: "/l".into(), attrs: Attrs { permissions: Some(0o604), ..Attrs::default() } }).await;
+    assert_eq!(mode_of_b(), 0o604);
     // FSETSTAT through a handle.
     let hd = c.open("/t", of::READ).await.unwrap();
     c.ok(Request::Fsetstat { handle: hd.clone(), attrs: Attrs { permissions: Some(0o604), ..Attrs::default() } }).await;
@@ -536,7 +563,8 @@ async fn file_operations_follow_sftpgo() {
         }
         other => panic!("{other:?}"),
     }
-    // fsync on an upload is refused (no durable sync in the session yet).
+    // fsync on an upload: the session's answer (no storage can flush an open upload yet), which does
+    // not spoil the upload.
     let hd = c.create("/s").await;
     assert_eq!(c.status(Request::Extended(Extended::Fsync { handle: hd.clone() })).await.0, status::OP_UNSUPPORTED);
     assert_eq!(c.close(&hd).await.0, status::OK);
@@ -650,5 +678,53 @@ async fn writes_race_a_close_without_losing_data() {
         // Requests on the closed handle fail.
         assert_eq!(c.write(&hd, 0, b"late").await.0, status::FAILURE);
     }
+    c.finish().await.unwrap();
+}
+
+#[tokio::test]
+async fn upload_handles_take_attributes_in_atomic_modes() {
+    // Atomic uploads write a temporary file: FSTAT, FSETSTAT and ftruncate through the handle work
+    // on it, and the mode and times stick once the file is in place.
+    let w = World::with(SessionSettings { upload_mode: UploadMode::Atomic, ..SessionSettings::default() }, None).await;
+    let mut c = Client::start(w.session(w.user("ua")).await, ServeOptions::default()).await;
+    let home = w.home("ua");
+    let hd = c.create("/f").await;
+    assert_eq!(c.write(&hd, 0, b"hello").await.0, status::OK);
+    assert!(!home.join("f").exists(), "nothing in place before the upload completes");
+    let attrs = Attrs { permissions: Some(0o600), times: Some((1_000_000, 2_000_000)), ..Attrs::default() };
+    c.ok(Request::Fsetstat { handle: hd.clone(), attrs }).await;
+    let a = c.attrs(Request::Fstat { handle: hd.clone() }).await.unwrap();
+    assert_eq!((a.size, a.permissions.map(|p| p & 0o7777)), (Some(5), Some(0o600)));
+    assert_eq!(a.times.map(|t| t.1), Some(2_000_000));
+    assert_eq!(c.write(&hd, 5, b" world, and more").await.0, status::OK);
+    c.ok(Request::Fsetstat { handle: hd.clone(), attrs: Attrs { size: Some(11), ..Attrs::default() } }).await;
+    assert_eq!(c.attrs(Request::Fstat { handle: hd.clone() }).await.unwrap().size, Some(11));
+    assert_eq!(c.close(&hd).await.0, status::OK);
+    let md = std::fs::metadata(home.join("f")).unwrap();
+    assert_eq!(std::fs::read(home.join("f")).unwrap(), b"hello world");
+    assert_eq!(md.permissions().mode() & 0o777, 0o600);
+    assert_eq!(md.mtime(), 2_000_000, "the times set during the upload survive the later writes");
+    c.finish().await.unwrap();
+}
+
+#[tokio::test]
+async fn realpath_needs_list_and_hard_links_need_symlink_mode() {
+    let w = World::new().await;
+    let mut u = w.user("rp");
+    u.permissions.insert("/".into(), vec!["upload".into(), "create_dirs".into(), "create_symlinks".into()]);
+    u.permissions.insert("/pub".into(), vec!["*".into()]);
+    let mut c = Client::start(w.session(u).await, ServeOptions::default()).await;
+    let real = |p: &str| Request::Realpath { path: p.into() };
+    assert_eq!(c.name(real("/pub/x/../y")).await.unwrap(), "/pub/y", "list on /pub is enough");
+    assert_eq!(c.name(real("/pub")).await.unwrap_err().0, status::PERMISSION_DENIED, "/pub is listed in /");
+    assert_eq!(c.name(real("/a")).await.unwrap_err().0, status::PERMISSION_DENIED);
+    assert_eq!(c.name(real(".")).await.unwrap_err().0, status::PERMISSION_DENIED, "/ needs list on itself");
+    let expand = Request::Extended(Extended::ExpandPath { path: "~/x".into() });
+    assert_eq!(c.name(expand).await.unwrap_err().0, status::PERMISSION_DENIED);
+    // symlink_mode 0 (the default): no links of either kind.
+    c.ok(Request::Mkdir { path: "/pub".into(), attrs: Attrs::default() }).await;
+    c.put("/pub/f", b"x").await;
+    let hl = Request::Extended(Extended::Hardlink { from: "/pub/f".into(), to: "/pub/g".into() });
+    assert_eq!(c.status(hl).await.0, status::OP_UNSUPPORTED);
     c.finish().await.unwrap();
 }
