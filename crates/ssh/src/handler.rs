@@ -31,11 +31,39 @@ pub(crate) struct ConnectionHandler {
     key_refused: bool,
     /// Session channels opened and waiting for their request.
     channels: HashMap<ChannelId, Channel<Msg>>,
+    /// Where a keyboard-interactive exchange stands.
+    kbd: KbdStage,
+}
+
+/// The questions of the built-in keyboard-interactive exchange: the password, then a one-time
+/// passcode for users with TOTP enabled for SSH.
+#[derive(Debug)]
+enum KbdStage {
+    Idle,
+    Password,
+    Code { password: Option<String> },
+}
+
+const PASSWORD_PROMPT: &str = "Password: ";
+const CODE_PROMPT: &str = "Authentication code: ";
+
+fn prompt(text: &'static str) -> Auth {
+    Auth::Partial { name: "".into(), instructions: "".into(), prompts: vec![(text.into(), false)].into() }
 }
 
 impl ConnectionHandler {
     pub(crate) fn new(core: Arc<Core>, settings: Arc<SshSettings>, conn: Connection, peer: SocketAddr) -> Self {
-        Self { core, settings, conn, peer, done: Vec::new(), user: None, key_refused: false, channels: HashMap::new() }
+        Self {
+            core,
+            settings,
+            conn,
+            peer,
+            done: Vec::new(),
+            user: None,
+            key_refused: false,
+            channels: HashMap::new(),
+            kbd: KbdStage::Idle,
+        }
     }
 
     /// Reports a refused public key once per connection that did not log in, as the login guard
@@ -70,8 +98,23 @@ impl ConnectionHandler {
     }
 
     async fn login(&mut self, username: &str, credential: Credential<'_>) -> Auth {
-        let req =
-            LoginRequest { username, ip: self.peer.ip(), protocol: LoginProtocol::Ssh, credential, done: &self.done };
+        self.login_with_passcode(username, credential, None).await
+    }
+
+    async fn login_with_passcode(
+        &mut self,
+        username: &str,
+        credential: Credential<'_>,
+        passcode: Option<&str>,
+    ) -> Auth {
+        let req = LoginRequest {
+            username,
+            ip: self.peer.ip(),
+            protocol: LoginProtocol::Ssh,
+            credential,
+            done: &self.done,
+            passcode,
+        };
         match self.core.auth.login(req).await {
             Ok(LoginResult::Complete { user, .. }) => {
                 if let Err(e) = self.conn.set_user(&user.username) {
@@ -106,6 +149,14 @@ impl ConnectionHandler {
                 tracing::debug!(username, reason = e.reason(), "login step refused");
                 self.reject()
             }
+        }
+    }
+
+    /// True if the user exists and has TOTP enabled for SSH.
+    async fn totp_for(&self, username: &str) -> bool {
+        match self.core.store.effective_user(username).await {
+            Ok(u) => wharf_core::auth::policy::totp_enabled_for(&u, LoginProtocol::Ssh),
+            Err(_) => false,
         }
     }
 
@@ -171,14 +222,32 @@ impl russh::server::Handler for ConnectionHandler {
             return Ok(self.reject());
         }
         let Some(mut response) = response else {
-            return Ok(Auth::Partial {
-                name: "".into(),
-                instructions: "".into(),
-                prompts: vec![("Password: ".into(), false)].into(),
-            });
+            // After a public key, a user with TOTP for SSH gives only the passcode (as in SFTPGo).
+            let code_only = self.done == [LoginMethod::PublicKey] && self.totp_for(user).await;
+            self.kbd = if code_only { KbdStage::Code { password: None } } else { KbdStage::Password };
+            return Ok(prompt(if code_only { CODE_PROMPT } else { PASSWORD_PROMPT }));
         };
         let answer = response.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        Ok(self.login(user, Credential::Password { password: &answer, keyboard_interactive: true }).await)
+        match std::mem::replace(&mut self.kbd, KbdStage::Idle) {
+            KbdStage::Password => {
+                // Ask for the passcode only once the password is known to be right, so that a
+                // stranger learns nothing about the account's second factor.
+                let needs_code = self.totp_for(user).await
+                    && matches!(self.core.store.authenticate_user(user, &answer).await, Ok(Some(_)));
+                if needs_code {
+                    self.kbd = KbdStage::Code { password: Some(answer) };
+                    return Ok(prompt(CODE_PROMPT));
+                }
+                let credential = Credential::Password { password: &answer, keyboard_interactive: true };
+                Ok(self.login(user, credential).await)
+            }
+            KbdStage::Code { password: Some(password) } => {
+                let credential = Credential::Password { password: &password, keyboard_interactive: true };
+                Ok(self.login_with_passcode(user, credential, Some(&answer)).await)
+            }
+            KbdStage::Code { password: None } => Ok(self.login(user, Credential::Passcode(&answer)).await),
+            KbdStage::Idle => Ok(self.reject()),
+        }
     }
 
     async fn auth_succeeded(&mut self, _session: &mut SshSession) -> Result<(), Self::Error> {
@@ -213,16 +282,16 @@ impl russh::server::Handler for ConnectionHandler {
     ) -> Result<(), Self::Error> {
         let (Some(user), true) = (self.user.clone(), name == "sftp") else {
             tracing::info!(subsystem = name, "subsystem refused");
-            return session.channel_failure(id);
+            return refuse(session, id);
         };
         let Some(channel) = self.channels.remove(&id) else {
-            return session.channel_failure(id);
+            return refuse(session, id);
         };
         let guard = match self.conn.open_session(user.max_sessions) {
             Ok(g) => g,
             Err(e) => {
                 tracing::info!(username = %user.username, error = %e, "SFTP session refused");
-                return session.channel_failure(id);
+                return refuse(session, id);
             }
         };
         let ctx = ConnCtx { id: self.conn.id().to_owned(), protocol: Protocol::Sftp, ip: self.peer.ip() };
@@ -230,9 +299,12 @@ impl russh::server::Handler for ConnectionHandler {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open the user's storage, SFTP session refused");
-                return session.channel_failure(id);
+                return refuse(session, id);
             }
         };
+        // The session holds the registry slot from now on: its transfers are listed, and the slot
+        // is freed when the session and its last transfer are gone.
+        let _ = file_session.attach(guard);
         self.conn.set_protocol(Protocol::Sftp);
         session.channel_success(id)?;
         let handle = session.handle();
@@ -249,7 +321,6 @@ impl russh::server::Handler for ConnectionHandler {
                     1
                 }
             };
-            drop(guard);
             let _ = handle.exit_status_request(id, status).await;
             let _ = handle.eof(id).await;
             let _ = handle.close(id).await;
@@ -271,6 +342,13 @@ impl russh::server::Handler for ConnectionHandler {
     async fn shell_request(&mut self, id: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
         session.channel_failure(id)
     }
+}
+
+/// Refuses a channel request and closes the channel: some clients (OpenSSH's multiplexing master)
+/// wait for the server to close a channel whose request failed.
+fn refuse(session: &mut SshSession, id: ChannelId) -> Result<(), russh::Error> {
+    session.channel_failure(id)?;
+    session.close(id)
 }
 
 /// Session channels a client may have opened without sending their request yet.

@@ -3,7 +3,9 @@
 
 use std::process::Command;
 
-use crate::support::{TestServer, keygen, public_key, run, sftp_with_key, sftp_with_password, ssh_opts, text};
+use crate::support::{
+    TestServer, detached, keygen, public_key, run, sftp_with_key, sftp_with_password, ssh_opts, text,
+};
 
 const PUT_GET: &str = "put data.txt\nget data.txt back.txt\nls -l\n";
 
@@ -158,5 +160,146 @@ async fn version_string_shells_and_unknown_commands() {
     assert!(err.contains("command not allowed: true"), "the client is told why: {err}");
     let o = run(ssh(&["-T"], &[])).await;
     assert!(!o.status.success(), "no shell: {}", text(&o));
+    s.stop().await;
+}
+
+/// A program OpenSSH runs for each prompt (`SSH_ASKPASS`): answers the password prompt with the
+/// content of `<dir>/password` and the passcode prompt with `<dir>/code`.
+fn askpass(dir: &std::path::Path) -> std::path::PathBuf {
+    let script = dir.join("askpass.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  *Authentication*) cat '{0}/code' ;;\n  *) cat '{0}/password' ;;\nesac\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// `sftp` answering keyboard-interactive prompts through [`askpass`].
+async fn sftp_kbd(port: u16, user: &str, dir: &std::path::Path, key: Option<&std::path::Path>) -> std::process::Output {
+    let batch = dir.join("kbd-batch");
+    std::fs::write(&batch, "pwd\n").unwrap();
+    let mut cmd = Command::new("sftp");
+    cmd.args(ssh_opts(port)).args(["-o", "BatchMode=no"]);
+    match key {
+        Some(k) => {
+            cmd.args(["-o", "PreferredAuthentications=publickey,keyboard-interactive", "-i"]).arg(k);
+        }
+        None => {
+            cmd.args(["-o", "PreferredAuthentications=keyboard-interactive", "-o", "PubkeyAuthentication=no"]);
+        }
+    }
+    cmd.arg("-b").arg(&batch).arg(format!("{user}@127.0.0.1"));
+    cmd.env("SSH_ASKPASS", askpass(dir)).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0");
+    run(cmd).await
+}
+
+fn totp_now(secret_b32: &str) -> String {
+    let key = wharf_secrets::totp::decode_secret(secret_b32).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    wharf_secrets::totp::generate(&key, wharf_secrets::totp::TotpAlgo::Sha1, now)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_interactive_asks_for_a_passcode_when_totp_is_enabled() {
+    const SECRET: &str = "JBSWY3DPEHPK3PXP";
+    let s = TestServer::start(|_| {}).await;
+    let key = keygen(s.dir.path(), "k");
+    let mut u = s.user("otp");
+    u.public_keys = vec![public_key(&key)];
+    u.filters.totp_config = wharf_model::user::UserTotpConfig {
+        enabled: true,
+        config_name: "Default".into(),
+        secret: wharf_model::Secret::plain(SECRET),
+        protocols: vec!["SSH".into()],
+    };
+    s.add(u).await;
+    let dir = s.dir.path();
+    std::fs::write(dir.join("password"), "pw-otp\n").unwrap();
+    std::fs::write(dir.join("code"), "000000\n").unwrap();
+    let o = sftp_kbd(s.port, "otp", dir, None).await;
+    assert!(!o.status.success(), "a wrong passcode: {}", text(&o));
+    let code = totp_now(SECRET);
+    std::fs::write(dir.join("code"), format!("{code}\n")).unwrap();
+    let o = sftp_kbd(s.port, "otp", dir, None).await;
+    assert!(o.status.success(), "password and passcode: {}", text(&o));
+    let o = sftp_kbd(s.port, "otp", dir, None).await;
+    assert!(!o.status.success(), "a passcode logs in once: {}", text(&o));
+    // Password authentication cannot carry the passcode: refused for this user.
+    let o = sftp_with_password(s.port, "otp", "pw-otp", "password", "pwd\n", dir).await;
+    assert!(!o.status.success(), "password alone: {}", text(&o));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_sessions_counts_channels_of_one_connection_and_other_connections() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let s = TestServer::start(|_| {}).await;
+    let key = keygen(s.dir.path(), "k");
+    let mut u = s.user("limited");
+    u.public_keys = vec![public_key(&key)];
+    u.max_sessions = 1;
+    s.add(u).await;
+    let sock = s.path("master.sock");
+    let with_master = |cmd: &mut Command| {
+        cmd.args(ssh_opts(s.port)).args(["-o", "BatchMode=yes", "-i"]).arg(&key);
+        cmd.arg("-o").arg(format!("ControlPath={}", sock.display()));
+    };
+    // A master connection, then one SFTP session over it that stays open (its stdin is held).
+    let mut master = Command::new("ssh");
+    let opts: Vec<String> = ssh_opts(s.port).into_iter().map(|o| if o == "-P" { "-p".into() } else { o }).collect();
+    master.args(opts).args(["-o", "BatchMode=yes", "-i"]).arg(&key);
+    master.args(["-M", "-S"]).arg(&sock).args(["-N", "limited@127.0.0.1"]);
+    let mut master = detached(&master).stdin(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !sock.exists() {
+        assert!(Instant::now() < deadline, "the master connection did not come up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut first = Command::new("sftp");
+    with_master(&mut first);
+    first.arg("limited@127.0.0.1");
+    let mut first = detached(&first)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.core.registry.count_for_user("limited") < 1 {
+        assert!(Instant::now() < deadline, "the first session did not open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A second channel on the same connection, and a second connection: both refused.
+    let mut second = Command::new("sftp");
+    with_master(&mut second);
+    second.args(["-b", "-", "limited@127.0.0.1"]);
+    let o = run(second).await;
+    assert!(!o.status.success(), "a second channel: {}", text(&o));
+    let o = sftp_with_key(s.port, "limited", &key, "pwd\n", s.dir.path()).await;
+    assert!(!o.status.success(), "a second connection: {}", text(&o));
+    assert_eq!(s.core.registry.count_for_user("limited"), 1);
+
+    // Once the first session ends, a new one is allowed.
+    let _ = writeln!(stdin, "bye");
+    drop(stdin);
+    let _ = tokio::task::spawn_blocking(move || first.wait()).await;
+    let _ = master.kill();
+    let _ = master.wait();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.core.registry.count_for_user("limited") > 0 {
+        assert!(Instant::now() < deadline, "the session slot was not freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let o = sftp_with_key(s.port, "limited", &key, "pwd\n", s.dir.path()).await;
+    assert!(o.status.success(), "{}", text(&o));
     s.stop().await;
 }

@@ -23,6 +23,7 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub port: u16,
     pub store: Store,
+    pub core: Arc<Core>,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -46,7 +47,7 @@ impl TestServer {
         let server = SshServer::with_listener(core.clone(), &config, dir.path(), listener).await.unwrap();
         let (stop, rx) = watch::channel(false);
         let task = tokio::spawn(server.run(rx));
-        Self { dir, port, store, stop, task: Some(task) }
+        Self { dir, port, store, core, stop, task: Some(task) }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -117,8 +118,28 @@ pub fn public_key(private: &Path) -> String {
     std::fs::read_to_string(private.with_extension("pub")).unwrap().trim().to_owned()
 }
 
-/// Runs a command with a time limit (killed when over it), off the async runtime.
-pub async fn run(mut cmd: Command) -> Output {
+/// The same command run through `setsid`, in a session of its own without a controlling
+/// terminal: OpenSSH clients talk to `/dev/tty` when they have one, and must not touch the
+/// terminal the tests run in.
+pub fn detached(cmd: &Command) -> Command {
+    let mut out = Command::new("setsid");
+    out.arg("-w").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => out.env(k, v),
+            None => out.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        out.current_dir(dir);
+    }
+    out
+}
+
+/// Runs a command (detached, see [`detached`]) with a time limit (killed when over it), off the
+/// async runtime.
+pub async fn run(cmd: Command) -> Output {
+    let mut cmd = detached(&cmd);
     tokio::task::spawn_blocking(move || {
         let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
         let deadline = std::time::Instant::now() + CLIENT_LIMIT;
