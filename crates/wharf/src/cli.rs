@@ -36,6 +36,10 @@ pub enum Command {
     /// Check that a running Wharf answers on its health-check endpoint (telemetry, or else the first
     /// HTTP binding): exits 0 when /healthz answers 200.
     Ping(ConfigArgs),
+    /// Serve one SFTP session on standard input and output for the OS user running the process:
+    /// OpenSSH's `Subsystem sftp` mode (sshd authenticates, Wharf applies its user settings).
+    /// Logs never go to standard output. See docs/subsystem.md.
+    Startsubsys(SubsysArgs),
     /// Generate shell completion scripts and man pages.
     #[command(subcommand)]
     Gen(GenCommand),
@@ -168,6 +172,41 @@ pub struct ResetPwdArgs {
     pub admin: String,
     #[command(flatten)]
     pub log: QuietLogArgs,
+}
+
+/// Flags of `startsubsys`. Unlike the other commands, only the config dir and file also come from
+/// the environment: the other flags are written in sshd_config.
+#[derive(Debug, Args)]
+pub struct SubsysArgs {
+    /// Config dir, absolute. Without it no configuration is read (not even from the current
+    /// directory, which is the user's home under sshd): built-in defaults and an empty memory
+    /// provider [env: WHARF_CONFIG_DIR, SFTPGO_CONFIG_DIR]
+    #[arg(short = 'c', long = "config-dir", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Configuration file (absolute or relative to the config dir, which it needs)
+    /// [env: WHARF_CONFIG_FILE, SFTPGO_CONFIG_FILE]
+    #[arg(long = "config-file", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Keep the home directory of a user found in the data provider (by default it is replaced,
+    /// for this session only, by the user's home from the OS account database)
+    #[arg(short = 'p', long = "preserve-home")]
+    pub preserve_home: bool,
+    /// Home of users not in the data provider: <DIR>/<username> (absolute) instead of their OS home
+    #[arg(short = 'd', long = "base-home-dir", value_name = "DIR")]
+    pub base_home_dir: Option<PathBuf>,
+    /// Log to the systemd journal
+    #[arg(short = 'j', long = "log-to-journald")]
+    pub log_to_journald: bool,
+    /// Append JSON log lines to this file (relative to the config dir; never rotated by Wharf)
+    /// instead of standard error, which sshd discards for subsystems
+    #[arg(short = 'l', long = "log-file-path", value_name = "PATH", conflicts_with = "log_to_journald")]
+    pub log_file_path: Option<PathBuf>,
+    /// Minimum level logged: debug, info, warn or error
+    #[arg(long = "log-level", value_name = "LEVEL", default_value = "info")]
+    pub log_level: LogLevel,
+    /// Timestamps in UTC instead of local time
+    #[arg(long = "log-utc-time")]
+    pub log_utc_time: bool,
 }
 
 #[derive(Debug, Subcommand)]

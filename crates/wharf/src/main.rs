@@ -50,6 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resetprovider(args) => commands::provider::reset(args).await,
         Command::Resetpwd(args) => commands::resetpwd::run(args).await,
         Command::Ping(args) => commands::ping::run(args).await,
+        Command::Startsubsys(args) => commands::startsubsys::run(args).await,
         Command::Gen(GenCommand::Completion { shell }) => {
             commands::generate::completion(shell);
             Ok(())

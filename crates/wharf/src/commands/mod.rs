@@ -6,3 +6,4 @@ pub mod ping;
 pub mod provider;
 pub mod resetpwd;
 pub mod serve;
+pub mod startsubsys;

@@ -4,4 +4,5 @@
 mod cli;
 mod provider;
 mod serve;
+mod subsys;
 mod support;
