@@ -55,6 +55,8 @@ pub struct Core {
     pub provider_actions: ProviderActionRunner,
     /// Startup, post-connect and post-disconnect hooks.
     pub connection_hooks: ConnectionHooks,
+    /// How hook programs and HTTP hooks are run (`command`, `http`), for the fronts' own hooks.
+    pub runners: HookRunners,
 }
 
 impl Core {
@@ -62,12 +64,17 @@ impl Core {
     /// a bad one stops the server at start, before the data provider is opened, instead of failing
     /// every operation later.
     pub fn check_config(config: &Config) -> Result<(), CoreError> {
-        let checks: [(&'static str, HookKind, &str); 5] = [
+        let checks: [(&'static str, HookKind, &str); 6] = [
             ("common.actions.hook", HookKind::FsActions, &config.common.actions.hook),
             ("data_provider.actions.hook", HookKind::ProviderActions, &config.data_provider.actions.hook),
             ("common.startup_hook", HookKind::Startup, &config.common.startup_hook),
             ("common.post_connect_hook", HookKind::PostConnect, &config.common.post_connect_hook),
             ("common.post_disconnect_hook", HookKind::PostDisconnect, &config.common.post_disconnect_hook),
+            (
+                "sftpd.keyboard_interactive_auth_hook",
+                HookKind::KeyboardInteractive,
+                &config.sftpd.keyboard_interactive_auth_hook,
+            ),
         ];
         for (key, kind, value) in checks {
             HookTarget::parse(kind, value).map_err(|source| CoreError::Hook { key, source })?;
@@ -113,7 +120,8 @@ impl Core {
             registry: Registry::new(Limits::from_config(&config.common)),
             sessions,
             provider_actions: ProviderActionRunner::new(&config.data_provider.actions, runners.clone()),
-            connection_hooks: ConnectionHooks::new(&config.common, runners),
+            connection_hooks: ConnectionHooks::new(&config.common, runners.clone()),
+            runners,
             actions,
             store,
         })

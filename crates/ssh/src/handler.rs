@@ -1,6 +1,7 @@
 //! One SSH connection: logins go to the core's authenticator, `session` channels carry SFTP (SSH
 //! commands and SCP come with their own issue), everything else is refused.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +10,8 @@ use russh::keys::{Certificate as RusshCertificate, PublicKey as RusshPublicKey};
 use russh::server::{Auth, Msg, Response, Session as SshSession};
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use wharf_core::auth::{Credential, LoginMethod, LoginOutcome, LoginProtocol, LoginRequest, LoginResult};
+use wharf_core::hooks::HookTarget;
+use wharf_core::hooks::keyboard_interactive::{KbdConversation, KbdStep};
 use wharf_core::registry::Connection;
 use wharf_core::services::Core;
 use wharf_core::session::{ConnCtx, Protocol, Session};
@@ -41,7 +44,14 @@ pub(crate) struct ConnectionHandler {
 enum KbdStage {
     Idle,
     Password,
-    Code { password: Option<String> },
+    Code {
+        password: Option<String>,
+    },
+    /// The keyboard-interactive hook runs the exchange; `step` is what the client was asked.
+    Hook {
+        conversation: Box<KbdConversation>,
+        step: KbdStep,
+    },
 }
 
 const PASSWORD_PROMPT: &str = "Password: ";
@@ -152,6 +162,88 @@ impl ConnectionHandler {
         }
     }
 
+    /// One round of a keyboard-interactive exchange run by the hook: starts it (no `response`),
+    /// or passes the client's answers on, then asks the client the hook's next questions or ends
+    /// the login with the hook's result.
+    async fn hook_exchange(&mut self, target: &HookTarget, username: &str, response: Option<Response<'_>>) -> Auth {
+        let (mut conversation, asked) = match (response, std::mem::replace(&mut self.kbd, KbdStage::Idle)) {
+            (None, _) => {
+                let Ok(user) = self.core.store.user(username).await else { return self.reject() };
+                let ip = self.peer.ip().to_string();
+                match KbdConversation::start(target, &self.core.runners, username, &ip, &user.password, self.conn.id())
+                {
+                    Ok(c) => (Box::new(c), None),
+                    Err(e) => {
+                        tracing::warn!(username, error = %e, "keyboard-interactive hook failed to start");
+                        return self.reject();
+                    }
+                }
+            }
+            (Some(response), KbdStage::Hook { conversation, step }) => {
+                let answers: Vec<String> = response.map(|b| String::from_utf8_lossy(&b).into_owned()).collect();
+                (conversation, Some((step, answers)))
+            }
+            (Some(_), _) => return self.reject(),
+        };
+        if let Some((step, answers)) = asked {
+            let reply = match step.check_password {
+                0 => Some(answers),
+                check => {
+                    let answer = answers.first().map(String::as_str).unwrap_or_default();
+                    self.server_check(username, check, answer).await.then(|| vec!["OK".to_owned()])
+                }
+            };
+            let Some(reply) = reply else {
+                tracing::info!(username, "keyboard-interactive: the answer checked by the server is wrong");
+                return self.reject();
+            };
+            if let Err(e) = conversation.answer(reply).await {
+                tracing::warn!(username, error = %e, "keyboard-interactive hook failed");
+                return self.reject();
+            }
+        }
+        let step = match conversation.next_step().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(username, error = %e, "keyboard-interactive hook failed");
+                return self.reject();
+            }
+        };
+        match step.auth_result {
+            1 => self.login(username, Credential::HookVerified).await,
+            0 => {
+                let prompts: Vec<(Cow<'static, str>, bool)> = step
+                    .questions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| (Cow::Owned(q.clone()), step.echos.get(i).copied().unwrap_or(false)))
+                    .collect();
+                let instructions = Cow::Owned(step.instruction.clone());
+                self.kbd = KbdStage::Hook { conversation, step };
+                Auth::Partial { name: "".into(), instructions, prompts: prompts.into() }
+            }
+            _ => {
+                tracing::info!(username, "keyboard-interactive hook refused the login");
+                self.reject()
+            }
+        }
+    }
+
+    /// The check a hook step leaves to the server: 1 = the user's password, 2 = a one-time
+    /// passcode.
+    async fn server_check(&self, username: &str, check: i32, answer: &str) -> bool {
+        match check {
+            1 => matches!(self.core.store.authenticate_user(username, answer).await, Ok(Some(_))),
+            2 => match self.core.store.effective_user(username).await {
+                Ok(user) => {
+                    self.core.auth.verify_passcode(&user, LoginProtocol::Ssh, answer, wharf_store::now_ms()).is_ok()
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
     /// True if the user exists and has TOTP enabled for SSH.
     async fn totp_for(&self, username: &str) -> bool {
         match self.core.store.effective_user(username).await {
@@ -221,6 +313,9 @@ impl russh::server::Handler for ConnectionHandler {
         if !self.settings.keyboard_interactive {
             return Ok(self.reject());
         }
+        if let Some(target) = self.settings.kbd_hook.clone() {
+            return Ok(self.hook_exchange(&target, user, response).await);
+        }
         let Some(mut response) = response else {
             // After a public key, a user with TOTP for SSH gives only the passcode (as in SFTPGo).
             let code_only = self.done == [LoginMethod::PublicKey] && self.totp_for(user).await;
@@ -246,7 +341,7 @@ impl russh::server::Handler for ConnectionHandler {
                 Ok(self.login_with_passcode(user, credential, Some(&answer)).await)
             }
             KbdStage::Code { password: None } => Ok(self.login(user, Credential::Passcode(&answer)).await),
-            KbdStage::Idle => Ok(self.reject()),
+            KbdStage::Idle | KbdStage::Hook { .. } => Ok(self.reject()),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct SshSettings {
     pub public_key_algorithms: Vec<String>,
     /// SFTP engine options.
     pub sftp: wharf_sftp::ServeOptions,
+    /// `sftpd.keyboard_interactive_auth_hook`, when set.
+    pub kbd_hook: Option<wharf_core::hooks::HookTarget>,
 }
 
 /// The version string: `SSH-2.0-Wharf_<version>`.
@@ -106,6 +108,14 @@ impl SshServer {
             banner,
             public_key_algorithms,
             sftp: wharf_sftp::ServeOptions::default(),
+            kbd_hook: wharf_core::hooks::HookTarget::parse(
+                wharf_core::hooks::HookKind::KeyboardInteractive,
+                &cfg.keyboard_interactive_auth_hook,
+            )
+            .map_err(|e| SshError::Config {
+                key: "sftpd.keyboard_interactive_auth_hook".into(),
+                reason: e.to_string(),
+            })?,
         };
         let mut listeners = Vec::new();
         for (i, b) in cfg.bindings.iter().enumerate() {

@@ -127,6 +127,9 @@ pub enum Credential<'a> {
     /// Only a one-time passcode, as the second step of `publickey+keyboard-interactive` over SSH
     /// for a user with TOTP enabled for SSH (no password is asked then, as in SFTPGo).
     Passcode(&'a str),
+    /// The keyboard-interactive hook (`sftpd.keyboard_interactive_auth_hook`) accepted the user;
+    /// the account and client rules still apply.
+    HookVerified,
     /// A TLS client certificate the TLS layer has verified against the configured CAs.
     TlsCertificate {
         /// The certificate, DER.
@@ -142,7 +145,7 @@ impl Credential<'_> {
         match self {
             Credential::Password { keyboard_interactive: true, .. } => LoginMethod::KeyboardInteractive,
             Credential::Password { .. } => LoginMethod::Password,
-            Credential::Passcode(_) => LoginMethod::KeyboardInteractive,
+            Credential::Passcode(_) | Credential::HookVerified => LoginMethod::KeyboardInteractive,
             Credential::PublicKey(_) | Credential::Certificate(_) => LoginMethod::PublicKey,
             Credential::TlsCertificate { .. } => LoginMethod::TlsCertificate,
         }
@@ -329,6 +332,8 @@ impl Authenticator {
             }
             // Checked with the second factor, once the account rules passed.
             Credential::Passcode(_) => Ok(()),
+            // The hook made its own checks (and asked the server for password or passcode checks).
+            Credential::HookVerified => Ok(()),
             Credential::TlsCertificate { der, common_name } => {
                 if keys::tls_certificate_matches(user, der, common_name) {
                     Ok(())
@@ -358,13 +363,28 @@ impl Authenticator {
             Credential::Password { .. } if totp => req.passcode.unwrap_or_default(),
             _ => return Ok(()),
         };
+        self.verify_passcode(user, req.protocol, code, now_ms)
+    }
+
+    /// Checks a one-time passcode of `user` (TOTP configured for the user): valid now and not
+    /// used before. A used passcode cannot log in again while it is valid.
+    pub fn verify_passcode(
+        &self,
+        user: &User,
+        protocol: LoginProtocol,
+        code: &str,
+        now_ms: i64,
+    ) -> Result<(), AuthError> {
         let invalid = |detail: &str| AuthError::InvalidPasscode {
             username: user.username.clone(),
-            protocol: req.protocol,
+            protocol,
             detail: detail.to_owned(),
         };
         if code.is_empty() {
             return Err(invalid("a one-time passcode is required"));
+        }
+        if !user.filters.totp_config.enabled {
+            return Err(invalid("two-factor authentication is not configured"));
         }
         let cfg = &user.filters.totp_config;
         let internal = |detail: String| AuthError::Internal { username: user.username.clone(), detail };

@@ -154,6 +154,58 @@ impl CommandRunner {
         self.execute(hook, program, vars, true).await
     }
 
+    /// Starts `program` for a conversation (the keyboard-interactive hook): standard input and
+    /// output are piped to the caller, standard error is logged at debug level, and the whole
+    /// process group is killed when the returned handle is dropped. The timeout that applies is
+    /// returned with it; enforcing it is the caller's job.
+    pub fn spawn_interactive(
+        &self,
+        hook: HookKind,
+        program: &Path,
+        vars: &[(String, String)],
+    ) -> Result<InteractiveProgram, HookError> {
+        let name = program.display().to_string();
+        if !program.is_absolute() {
+            return Err(HookError::InvalidHook { hook, reason: format!("{name:?} is not an absolute program path") });
+        }
+        let plan = self.plan(hook, program);
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(plan.args)
+            .env_clear()
+            .envs(plan.env.iter().map(|(k, v)| (k, v)))
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|source| HookError::Spawn { hook, program: name.clone(), source })?;
+        let group = GroupKiller::new(child.id());
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(HookError::Io {
+                hook,
+                program: name,
+                source: std::io::Error::other("the program's pipes are missing"),
+            });
+        };
+        if let Some(stderr) = child.stderr.take() {
+            let shown = name.clone();
+            tokio::spawn(async move {
+                if let Ok((bytes, _)) = read_bounded(stderr, MAX_STDERR).await
+                    && !bytes.is_empty()
+                {
+                    tracing::debug!(hook = %hook, program = %shown, stderr = %String::from_utf8_lossy(&bytes), "hook program wrote to standard error");
+                }
+            });
+        }
+        Ok(InteractiveProgram {
+            stdin,
+            stdout,
+            timeout: plan.timeout,
+            guard: ProgramGuard { _group: group, _child: child },
+        })
+    }
+
     async fn execute(
         &self,
         hook: HookKind,
@@ -222,6 +274,28 @@ impl CommandRunner {
     }
 }
 
+/// A hook program in conversation with the server (see [`CommandRunner::spawn_interactive`]).
+/// Dropping it kills the program and its process group.
+#[derive(Debug)]
+pub struct InteractiveProgram {
+    /// The program's standard input.
+    pub stdin: tokio::process::ChildStdin,
+    /// The program's standard output.
+    pub stdout: tokio::process::ChildStdout,
+    /// How long the conversation may last.
+    pub timeout: Duration,
+    /// Keeps the program alive; dropping it kills the program's process group.
+    pub guard: ProgramGuard,
+}
+
+/// Owns a running hook program: dropped, it kills the program's process group.
+#[derive(Debug)]
+pub struct ProgramGuard {
+    // Declared before the child so that the group is killed before the child handle goes.
+    _group: GroupKiller,
+    _child: tokio::process::Child,
+}
+
 fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit code {code}"),
@@ -275,6 +349,7 @@ async fn read_bounded<R: AsyncRead + Unpin>(mut pipe: R, limit: usize) -> std::i
 }
 
 /// Kills the process group led by the hook program unless disarmed.
+#[derive(Debug)]
 struct GroupKiller(Option<rustix::process::Pid>);
 
 impl GroupKiller {

@@ -7,6 +7,7 @@
 //!   `pre-delete`, ...), synchronously or in the background.
 //! - [`provider_actions`] fires `data_provider.actions` when an object is added, updated or deleted.
 //! - [`connection`] runs the startup, post-connect and post-disconnect hooks.
+//! - [`keyboard_interactive`] runs the SSH keyboard-interactive conversation hook.
 //!
 //! A hook setting is either an absolute program path or an `http(s)://` URL ([`HookTarget`]).
 //! `docs/hooks.md` describes the behaviour for users.
@@ -16,6 +17,7 @@ pub mod connection;
 mod error;
 pub mod fs_actions;
 pub mod http;
+pub mod keyboard_interactive;
 mod pool;
 pub mod provider_actions;
 mod tls;
@@ -25,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use wharf_config::{CommandConfig, HttpClientConfig};
 
-pub use command::{CommandOutput, CommandRunner};
+pub use command::{CommandOutput, CommandRunner, InteractiveProgram, ProgramGuard};
 pub use connection::ConnectionHooks;
 pub use error::HookError;
 pub use fs_actions::{ActionRunner, EventStatus, FsAction, FsEvent};

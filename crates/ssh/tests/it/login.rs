@@ -303,3 +303,131 @@ async fn max_sessions_counts_channels_of_one_connection_and_other_connections() 
     assert!(o.status.success(), "{}", text(&o));
     s.stop().await;
 }
+
+/// A keyboard-interactive hook program speaking SFTPGo's protocol: the server checks the password,
+/// then the hook asks a question of its own; it also writes its environment to `<dir>/hook.env`.
+fn kbd_hook_program(dir: &std::path::Path) -> std::path::PathBuf {
+    let script = dir.join("kbd-hook.sh");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+/usr/bin/env > '{0}/hook.env'
+echo '{{"questions":["Password: "],"echos":[false],"check_password":1}}'
+read ok
+[ "$ok" = "OK" ] || exit 1
+echo '{{"instruction":"one more question","questions":["Authentication colour: "],"echos":[true]}}'
+read colour
+if [ "$colour" = "blue" ]; then echo '{{"auth_result":1}}'; else echo '{{"auth_result":-1}}'; fi
+"#,
+            dir.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_interactive_hook_programs_run_the_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = kbd_hook_program(dir.path());
+    let s = TestServer::start(|c| c.sftpd.keyboard_interactive_auth_hook = hook.display().to_string()).await;
+    s.add(s.user("hooked")).await;
+    let d = s.dir.path();
+    // The askpass helper answers prompts containing "Authentication" from <dir>/code.
+    std::fs::write(d.join("password"), "pw-hooked\n").unwrap();
+    std::fs::write(d.join("code"), "blue\n").unwrap();
+    let o = sftp_kbd(s.port, "hooked", d, None).await;
+    assert!(o.status.success(), "password checked by the server, colour by the hook: {}", text(&o));
+    let env = std::fs::read_to_string(dir.path().join("hook.env")).unwrap();
+    assert!(env.contains("SFTPGO_AUTHD_USERNAME=hooked"), "{env}");
+    assert!(env.contains("SFTPGO_AUTHD_IP=127.0.0.1"), "{env}");
+    assert!(env.contains("SFTPGO_AUTHD_PASSWORD=$2"), "the stored hash: {env}");
+    std::fs::write(d.join("code"), "red\n").unwrap();
+    let o = sftp_kbd(s.port, "hooked", d, None).await;
+    assert!(!o.status.success(), "the hook refuses: {}", text(&o));
+    std::fs::write(d.join("password"), "wrong\n").unwrap();
+    std::fs::write(d.join("code"), "blue\n").unwrap();
+    let o = sftp_kbd(s.port, "hooked", d, None).await;
+    assert!(!o.status.success(), "a wrong password fails at the server's check: {}", text(&o));
+    s.stop().await;
+}
+
+/// Serves SFTPGo's HTTP keyboard-interactive protocol on a free port: step 1 asks the password
+/// (checked by the server), step 2 expects `OK` and asks a colour, step 3 accepts `blue`.
+async fn kbd_hook_http() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/kbd", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        for _ in 0..32 {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let body_at = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break p + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..body_at]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                    .unwrap_or(0);
+                while buf.len() < body_at + len {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let req: serde_json::Value = serde_json::from_slice(&buf[body_at..body_at + len]).unwrap();
+                let answer = |i: usize| req["answers"][i].as_str().unwrap_or_default().to_owned();
+                let reply = match req["step"].as_u64() {
+                    Some(1)
+                        if req["username"] == "webhooked"
+                            && req["password"].as_str().is_some_and(|p| p.starts_with("$2")) =>
+                    {
+                        r#"{"questions":["Password: "],"echos":[false],"check_password":1}"#.to_owned()
+                    }
+                    Some(2) if answer(0) == "OK" => {
+                        r#"{"questions":["Authentication colour: "],"echos":[true]}"#.to_owned()
+                    }
+                    Some(3) if answer(0) == "blue" => r#"{"auth_result":1}"#.to_owned(),
+                    _ => r#"{"auth_result":-1}"#.to_owned(),
+                };
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_interactive_hook_over_http() {
+    let (url, server) = kbd_hook_http().await;
+    let s = TestServer::start(|c| c.sftpd.keyboard_interactive_auth_hook = url.clone()).await;
+    s.add(s.user("webhooked")).await;
+    let d = s.dir.path();
+    std::fs::write(d.join("password"), "pw-webhooked\n").unwrap();
+    std::fs::write(d.join("code"), "blue\n").unwrap();
+    let o = sftp_kbd(s.port, "webhooked", d, None).await;
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(d.join("code"), "green\n").unwrap();
+    let o = sftp_kbd(s.port, "webhooked", d, None).await;
+    assert!(!o.status.success(), "{}", text(&o));
+    s.stop().await;
+    server.abort();
+}

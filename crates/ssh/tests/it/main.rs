@@ -1,5 +1,7 @@
-//! Integration tests of the SSH server with real OpenSSH clients.
+//! Integration tests of the SSH server with real clients: OpenSSH, paramiko and rclone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod login;
+mod paramiko;
+mod rclone;
 mod support;
