@@ -60,6 +60,12 @@ impl SshServer {
     /// banner, and binds every enabled binding. Nothing is bound when a setting is wrong.
     pub async fn bind(core: Arc<Core>, config: &wharf_config::Config, config_dir: &Path) -> Result<Self, SshError> {
         let cfg = &config.sftpd;
+        if !cfg.host_certificates.is_empty() {
+            tracing::warn!("sftpd.host_certificates is not supported yet: clients see the plain host keys");
+        }
+        if !cfg.opkssh_path.is_empty() {
+            tracing::warn!("sftpd.opkssh_path is not supported: OpenPubkey logins are refused");
+        }
         let preferred = algorithms::preferred(cfg)?;
         let public_key_algorithms = algorithms::public_key_algorithms(cfg)?;
         let banner = if cfg.login_banner_file.is_empty() {
