@@ -14,8 +14,9 @@
 //! # Why our own
 //!
 //! The engine is *pipelined*: requests are read continuously and run concurrently (64 at once by
-//! default), replies go out as they complete, out of order as the protocol allows, while per-handle
-//! order is kept where it matters (CLOSE waits for the requests on its handle that came before it;
+//! default), and replies go out in request order (the protocol would allow any order, but
+//! paramiko's pipelined uploads lose replies that overtake each other), while per-handle order is
+//! kept where it matters (CLOSE waits for the requests on its handle that came before it;
 //! writes to sequential-only storage are applied in request order). WRITE data is never copied
 //! between the socket buffer and the storage, nor DATA between the storage and the output.
 //!

@@ -1,5 +1,5 @@
 //! The pipelined server: reads requests continuously, runs them concurrently (bounded), writes the
-//! replies as they complete, and keeps per-handle order where it matters.
+//! replies in request order, and keeps per-handle order where it matters.
 //!
 //! # Concurrency
 //!
@@ -13,18 +13,24 @@
 //! - writes to storage that cannot write at random offsets (object stores) are chained: each waits
 //!   for the previous write on the same handle, so they reach the storage in request order.
 //!
-//! A semaphore bounds the requests in flight; when it is exhausted the reader stops reading, which
-//! pushes back on the client through the transport's flow control. One writer loop owns the output
-//! and batches replies, flushing when no reply is waiting.
+//! Replies go out in request order, as OpenSSH's sftp-server and SFTPGo send them: the protocol
+//! allows any order, but widely used clients (paramiko's pipelined uploads) drop a reply that comes
+//! before the one they wait for. Requests still run concurrently; a finished reply waits in the
+//! writer until the replies before it are written.
+//!
+//! A semaphore bounds the requests in flight, counting each until its reply is written, so the
+//! replies held back for ordering are bounded too; when it is exhausted the reader stops reading,
+//! which pushes back on the client through the transport's flow control. One writer loop owns the
+//! output and batches replies, flushing when no reply is waiting.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::{Notify, OwnedRwLockReadGuard, RwLock, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedRwLockReadGuard, OwnedSemaphorePermit, RwLock, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 use wharf_core::session::Session;
@@ -144,7 +150,7 @@ where
         readdir_max_names: opts.readdir_max_names.max(1),
         ..opts
     };
-    let (tx, rx) = mpsc::channel::<Response>(opts.max_in_flight + 8);
+    let (tx, rx) = mpsc::channel::<Ordered>(opts.max_in_flight + 8);
     let writer_failed = Notify::new();
     let shared = Arc::new(Shared {
         start: session.start_directory(),
@@ -206,10 +212,17 @@ async fn drain(shared: &Shared, tasks: &mut JoinSet<()>) -> Result<(), SftpError
     result
 }
 
+/// A reply with its place in the output and the in-flight slot it holds until written.
+struct Ordered {
+    seq: u64,
+    reply: Response,
+    _slot: OwnedSemaphorePermit,
+}
+
 async fn read_loop<R>(
     mut reader: R,
     shared: &Arc<Shared>,
-    tx: mpsc::Sender<Response>,
+    tx: mpsc::Sender<Ordered>,
     tasks: &mut JoinSet<()>,
     writer_failed: &Notify,
 ) -> Result<(), SftpError>
@@ -217,6 +230,17 @@ where
     R: AsyncRead + Unpin + Send,
 {
     let limit = Arc::new(Semaphore::new(shared.opts.max_in_flight));
+    let mut seq = 0u64;
+    // Every packet that gets a reply takes the next place in the output and an in-flight slot.
+    let mut place = async || -> Result<(u64, OwnedSemaphorePermit), SftpError> {
+        let slot = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| SftpError::Internal("the request limiter closed".into()))?;
+        seq += 1;
+        Ok((seq - 1, slot))
+    };
     let mut buf = BytesMut::new();
     let mut busy = false;
     let mut initialized = false;
@@ -242,7 +266,9 @@ where
                         };
                         shared.stats.requests.fetch_add(1, Ordering::Relaxed);
                         tracing::debug!(error = %e, "malformed request");
-                        let _ = tx.send(Response::status(id, code, e.error.to_string())).await;
+                        let (seq, _slot) = place().await?;
+                        let reply = Response::status(id, code, e.error.to_string());
+                        let _ = tx.send(Ordered { seq, reply, _slot }).await;
                         continue;
                     }
                     _ => return Err(SftpError::Malformed(e)),
@@ -259,7 +285,9 @@ where
                         .iter()
                         .map(|(n, v)| (Bytes::from_static(n.as_bytes()), Bytes::from_static(v.as_bytes())))
                         .collect();
-                    let _ = tx.send(Response::Version { version: proto::VERSION, extensions }).await;
+                    let (seq, _slot) = place().await?;
+                    let reply = Response::Version { version: proto::VERSION, extensions };
+                    let _ = tx.send(Ordered { seq, reply, _slot }).await;
                 }
                 ClientPacket::Request { .. } if !initialized => {
                     return Err(SftpError::Protocol("a request before INIT"));
@@ -267,20 +295,17 @@ where
                 ClientPacket::Request { id, request } => {
                     shared.stats.requests.fetch_add(1, Ordering::Relaxed);
                     tracing::trace!(id, op = request.name(), "request");
+                    let (seq, _slot) = place().await?;
                     match shared.prepare(request) {
                         Err(fail) => {
-                            let _ = tx.send(fail.into_response(id)).await;
+                            let _ = tx.send(Ordered { seq, reply: fail.into_response(id), _slot }).await;
                         }
                         Ok(job) => {
-                            let Ok(permit) = limit.clone().acquire_owned().await else {
-                                return Err(SftpError::Internal("the request limiter closed".into()));
-                            };
                             let (shared, tx) = (shared.clone(), tx.clone());
                             tasks.spawn(
                                 async move {
                                     let reply = shared.run(id, job).await;
-                                    let _ = tx.send(reply).await;
-                                    drop(permit);
+                                    let _ = tx.send(Ordered { seq, reply, _slot }).await;
                                 }
                                 .in_current_span(),
                             );
@@ -323,27 +348,39 @@ fn next_frame(buf: &mut BytesMut) -> Result<Option<Bytes>, SftpError> {
     Ok(Some(buf.split_to(len).freeze()))
 }
 
-async fn write_loop<W>(writer: W, mut rx: mpsc::Receiver<Response>, failed: &Notify) -> std::io::Result<()>
+async fn write_loop<W>(writer: W, mut rx: mpsc::Receiver<Ordered>, failed: &Notify) -> std::io::Result<()>
 where
     W: AsyncWrite + Unpin + Send,
 {
     let mut out = BufWriter::with_capacity(WRITE_BUF, writer);
     let mut error = None;
-    while let Some(reply) = rx.recv().await {
+    // Replies that finished before an earlier one, by place; at most `max_in_flight` of them.
+    let mut held: BTreeMap<u64, Ordered> = BTreeMap::new();
+    let mut next = 0u64;
+    while let Some(ordered) = rx.recv().await {
         if error.is_some() {
             // Keep draining so request tasks never block on a dead output.
             continue;
         }
-        let (head, body) = reply.encode_parts();
-        let mut r = out.write_all(&head).await;
-        if r.is_ok() && !body.is_empty() {
-            r = out.write_all(&body).await;
+        held.insert(ordered.seq, ordered);
+        let mut r = Ok(());
+        while let Some(ordered) = held.remove(&next) {
+            next += 1;
+            let (head, body) = ordered.reply.encode_parts();
+            r = out.write_all(&head).await;
+            if r.is_ok() && !body.is_empty() {
+                r = out.write_all(&body).await;
+            }
+            if r.is_err() {
+                break;
+            }
         }
         if r.is_ok() && rx.is_empty() {
             r = out.flush().await;
         }
         if let Err(e) = r {
             error = Some(e);
+            held.clear();
             failed.notify_one();
         }
     }

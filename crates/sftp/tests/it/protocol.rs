@@ -114,19 +114,28 @@ async fn pipelined_writes_then_reads() {
 }
 
 #[tokio::test]
-async fn replies_come_out_of_order() {
+async fn requests_run_concurrently_and_replies_keep_request_order() {
     let gate = Arc::new(GateHooks::default());
     let w = World::with(SessionSettings::default(), Some(gate.clone())).await;
     let s = w.session(w.user("o")).await;
+    let home = s.user().home_dir.clone();
     let mut c = Client::start(s, ServeOptions::default()).await;
     c.put("/f", b"hello").await;
-    // The OPEN for reading waits in its pre-download hook; the STAT sent after it is answered first.
+    // The OPEN for reading waits in its pre-download hook; the MKDIR sent after it runs meanwhile...
     let open = c.send(&Request::Open { path: "/f".into(), pflags: of::READ, attrs: Attrs::default() }).await;
-    let stat = c.send(&Request::Stat { path: "/f".into() }).await;
-    let first = c.recv().await.unwrap();
-    assert_eq!(first.id(), Some(stat), "the later request is answered first: {first:?}");
+    let mkdir = c.send(&Request::Mkdir { path: "/made".into(), attrs: Attrs::default() }).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::path::Path::new(&home).join("made").is_dir() {
+        assert!(std::time::Instant::now() < deadline, "the later request did not run while the first waited");
+        tokio::task::yield_now().await;
+    }
+    // ...but its reply waits for the OPEN's: clients such as paramiko expect replies in order.
     gate.pre_download.add_permits(1);
-    let Response::Handle { handle, .. } = c.wait(open).await else { panic!("open") };
+    let first = c.recv().await.unwrap();
+    assert_eq!(first.id(), Some(open), "the earlier request is answered first: {first:?}");
+    let Response::Handle { handle, .. } = first else { panic!("open: {first:?}") };
+    let second = c.recv().await.unwrap();
+    assert_eq!(second.id(), Some(mkdir));
     match c.call(Request::Read { handle: handle.clone(), offset: 0, len: 100 }).await {
         Response::Data { data, .. } => assert_eq!(&data[..], b"hello"),
         other => panic!("{other:?}"),
