@@ -17,8 +17,8 @@ use wharf_core::services::Core;
 use wharf_core::session::{ConnCtx, Protocol, Session};
 use wharf_model::User;
 
-use crate::server::SshSettings;
-use crate::stream::TouchingReader;
+use crate::server::{SshSettings, WINDOW_SIZE};
+use crate::stream::{TouchingReader, pump};
 
 /// The per-connection state russh drives.
 pub(crate) struct ConnectionHandler {
@@ -408,7 +408,7 @@ impl russh::server::Handler for ConnectionHandler {
         tokio::spawn(async move {
             let stream = channel.into_stream();
             let (reader, writer) = tokio::io::split(stream);
-            let reader = TouchingReader::new(reader, conn);
+            let reader = pump(TouchingReader::new(reader, conn), WINDOW_SIZE as usize);
             let status = match wharf_sftp::serve(reader, writer, file_session, opts).await {
                 Ok(_) => 0,
                 Err(e) => {

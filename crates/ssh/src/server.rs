@@ -20,7 +20,7 @@ use crate::{SshError, algorithms, hostkeys};
 /// How long a connection may take to log in (SFTPGo's handshake and login limit).
 pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
 /// Channel window: large, so one stream is not limited by round trips.
-const WINDOW_SIZE: u32 = 16 * 1024 * 1024;
+pub(crate) const WINDOW_SIZE: u32 = 16 * 1024 * 1024;
 /// Largest channel data packet we accept.
 const MAX_PACKET: u32 = 64 * 1024;
 

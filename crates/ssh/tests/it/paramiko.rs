@@ -24,10 +24,22 @@ from paramiko.ssh_exception import SSHException
 
 # No single wait on the network may take longer (the test kills the script after a minute anyway).
 LIMIT = 50
+# How long an upload may wait for a reply before it is reported as stalled.
+STALL = 15
 
 
 def out(key, value):
     print(f"{key}={value}", flush=True)
+
+
+def load_key(path):
+    # The key classes rather than PKey.from_path, which paramiko has only since 3.2.
+    for cls in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+        try:
+            return cls.from_private_key_file(path)
+        except (paramiko.SSHException, ValueError):
+            continue
+    raise SystemExit(f"cannot read the key {path}")
 
 
 def connect(port, user, auth):
@@ -40,7 +52,7 @@ def connect(port, user, auth):
     if kind == "password":
         t.auth_password(user, secret)
     elif kind == "key":
-        t.auth_publickey(user, paramiko.PKey.from_path(secret))
+        t.auth_publickey(user, load_key(secret))
     else:
         raise SystemExit(f"unknown auth {auth!r}")
     return t
@@ -64,6 +76,7 @@ class ConcurrentSFTP(paramiko.SFTPClient):
         self._cv = threading.Condition()
         self._reading = False
         self._replies = {}
+        self._broken = None
         super().__init__(chan)
 
     def _send_packet(self, t, packet):
@@ -73,6 +86,8 @@ class ConcurrentSFTP(paramiko.SFTPClient):
     def _read_response(self, waitfor=None):
         while True:
             with self._cv:
+                if self._broken is not None:
+                    raise SSHException(f"the session failed in another thread: {self._broken!r}")
                 if waitfor is not None and waitfor in self._replies:
                     t, msg = self._replies.pop(waitfor)
                     if t == CMD_STATUS:
@@ -97,7 +112,11 @@ class ConcurrentSFTP(paramiko.SFTPClient):
         try:
             t, data = self._read_packet()
         except EOFError as e:
+            self._broken = e
             raise SSHException(f"Server connection dropped: {e}")
+        except BaseException as e:
+            self._broken = e
+            raise
         msg = Message(data)
         num = msg.get_int()
         with self._lock:
@@ -161,39 +180,82 @@ def cmd_put(t, local, remote):
     sftp.close()
 
 
-def cmd_big(t, local, remote, back):
+def cmd_upload(t, local, remote):
+    # A pipelined upload as paramiko's own put() does it, with the order of the replies recorded.
     sftp = open_sftp(t)
-    size = os.path.getsize(local)
+    sftp.get_channel().settimeout(STALL)
+    order = []
+    read_packet = sftp._read_packet
+
+    def recording():
+        kind, data = read_packet()
+        order.append(int.from_bytes(data[:4], "big"))
+        return kind, data
+
+    sftp._read_packet = recording
     start = time.monotonic()
-    with open(local, "rb") as src, sftp.open(remote, "wb") as f:
+    f = sftp.open(remote, "wb")
+    writes = f.sftp.request_number
+    try:
         f.set_pipelined(True)
-        for block in iter(lambda: src.read(1 << 20), b""):
-            f.write(block)
+        with open(local, "rb") as src:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                f.write(block)
         f.flush()
         drain(sftp, f)
+        out("upload", "ok")
+    except socket.timeout:
+        out("upload", f"stalled: no reply for {STALL}s")
     out("upload_secs", f"{time.monotonic() - start:.2f}")
-    out("remote_size", sftp.stat(remote).st_size)
+    replies = [n for n in order if n >= writes]
+    late = next((i for i in range(1, len(replies)) if replies[i] < replies[i - 1]), None)
+    out("write_replies", len(replies))
+    out("write_replies_in_order", late is None)
+    if late is not None:
+        out("first_out_of_order", f"reply {replies[late]} after reply {replies[late - 1]}")
+    f.close()
+    sftp.close()
+
+
+def cmd_download(t, remote, back, original):
+    sftp = open_sftp(t)
+    size = sftp.stat(remote).st_size
+    sftp.get_channel().settimeout(STALL)
     start = time.monotonic()
     h = hashlib.sha256()
-    most = 0
-    with sftp.open(remote, "rb") as f, open(back, "wb") as dst:
-        f.prefetch(size)
-        out("read_requests", len(range(0, size, f.MAX_REQUEST_SIZE)))
-        for block in iter(lambda: f.read(1 << 20), b""):
+    f = sftp.open(remote, "rb")
+    got = 0
+    try:
+        with open(back, "wb") as dst:
+            f.prefetch(size)
+            # prefetch() sends its READs from a thread of its own: wait until they are all sent, so
+            # that all of them are outstanding at once however loaded the machine is (the replies
+            # are only taken in by the reads below).
+            for th in threading.enumerate():
+                if getattr(th, "_target", None) == f._prefetch_thread:
+                    th.join(LIMIT)
+            out("read_requests", len(range(0, size, f.MAX_REQUEST_SIZE)))
             with f._prefetch_lock:
-                most = max(most, len(f._prefetch_extents))
-            h.update(block)
-            dst.write(block)
+                out("reads_outstanding", len(f._prefetch_extents))
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+                dst.write(block)
+                got += len(block)
+        out("download", "ok")
+    except socket.timeout:
+        out("download", f"stalled: nothing received for {STALL}s after {got} bytes, {len(f._prefetch_extents)} READs unanswered")
+        return
+    f.close()
     out("download_secs", f"{time.monotonic() - start:.2f}")
-    out("most_reads_outstanding", most)
-    out("sha_local", sha256_file(local))
     out("sha_back", h.hexdigest())
+    out("sha_original", sha256_file(original))
     sftp.close()
 
 
 def cmd_threads(t, local_dir, n):
     n = int(n)
     sftp = open_sftp(t, ConcurrentSFTP)
+    sftp.get_channel().settimeout(STALL)
     barrier = threading.Barrier(n)
     results = [None] * n
 
@@ -222,8 +284,9 @@ def cmd_threads(t, local_dir, n):
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(n)]
     for th in threads:
         th.start()
+    deadline = start + LIMIT
     for th in threads:
-        th.join(LIMIT)
+        th.join(max(0, deadline - time.monotonic()))
     out("secs", f"{time.monotonic() - start:.2f}")
     for i, r in enumerate(results):
         out(f"thread{i:02}", r if r is not None else "did not finish")
@@ -261,9 +324,6 @@ def cmd_ops(t):
     out("b_regular", stat.S_ISREG(st.st_mode))
     sftp.chmod("b.txt", 0o640)
     out("b_mode", oct(stat.S_IMODE(sftp.stat("b.txt").st_mode)))
-    sftp.utime("b.txt", (1600000000, 1500000000))
-    st = sftp.stat("b.txt")
-    out("b_times", f"{st.st_atime} {st.st_mtime}")
     sftp.truncate("b.txt", 3)
     out("b_truncated", sftp.stat("b.txt").st_size)
     sftp.truncate("b.txt", 8)
@@ -272,6 +332,10 @@ def cmd_ops(t):
         f.truncate(2)
         out("b_fstat", f.stat().st_size)
     out("b_after_handle_truncate", sftp.stat("b.txt").st_size)
+    # Times last: the truncations above moved the modification time.
+    sftp.utime("b.txt", (1600000000, 1500000000))
+    st = sftp.stat("b.txt")
+    out("b_times", f"{st.st_atime} {st.st_mtime}")
     # Plain RENAME into a new directory.
     sftp.mkdir("d")
     sftp.rename("b.txt", "d/c.txt")
@@ -428,37 +492,64 @@ async fn paramiko_password_and_key_logins() {
     s.stop().await;
 }
 
+const BIG: u64 = 32 * 1024 * 1024;
+
+/// paramiko's `prefetch()` downloads `remote` into `back`; checks the SHA-256 against `original`.
+async fn prefetched_download(s: &TestServer, user: &str, auth: &str, remote: &str, original: &Path) {
+    let back = original.with_extension("back");
+    let args = [remote, &back.display().to_string(), &original.display().to_string()];
+    let o = paramiko(s, user, auth, "download", &args).await;
+    let v = values(&o);
+    assert_eq!(v["download"], "ok", "{}", text(&o));
+    assert_eq!(v["sha_back"], v["sha_original"], "the download differs: {}", text(&o));
+    assert!(std::fs::read(&back).unwrap() == std::fs::read(original).unwrap());
+    // paramiko had one READ per 32 KiB outstanding at once, far more than the server runs at a time,
+    // and their replies are far more than paramiko's 2 MiB window.
+    let reads: u64 = v["read_requests"].parse().unwrap();
+    assert_eq!(reads, std::fs::metadata(original).unwrap().len().div_ceil(32768));
+    assert_eq!(v["reads_outstanding"], reads.to_string());
+    eprintln!("download: {}", String::from_utf8_lossy(&o.stdout).replace('\n', " "));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paramiko_32_mib_with_prefetched_reads_and_pipelined_writes() {
-    const SIZE: u64 = 32 * 1024 * 1024;
+async fn paramiko_prefetched_download_of_32_mib() {
     let s = TestServer::start(|_| {}).await;
     let key = keygen(s.dir.path(), "k");
-    let mut u = s.user("big");
+    let mut u = s.user("down");
     u.public_keys = vec![public_key(&key)];
     let u = s.add(u).await;
-    let local = local_dir(&s);
-    let src = local.join("big.bin");
-    random_file(&src, SIZE);
-    let back = local.join("back.bin");
-    let o = paramiko(
-        &s,
-        "big",
-        &key_auth(&key),
-        "big",
-        &[&src.display().to_string(), "sub-big.bin", &back.display().to_string()],
-    )
-    .await;
+    std::fs::create_dir_all(&u.home_dir).unwrap();
+    let src = Path::new(&u.home_dir).join("big.bin");
+    random_file(&src, BIG);
+    prefetched_download(&s, "down", &key_auth(&key), "big.bin", &src).await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paramiko_pipelined_upload_of_32_mib() {
+    let s = TestServer::start(|_| {}).await;
+    let key = keygen(s.dir.path(), "k");
+    let mut u = s.user("up");
+    u.public_keys = vec![public_key(&key)];
+    let u = s.add(u).await;
+    let src = local_dir(&s).join("big.bin");
+    random_file(&src, BIG);
+    let o = paramiko(&s, "up", &key_auth(&key), "upload", &[&src.display().to_string(), "big.bin"]).await;
     let v = values(&o);
-    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
-    assert_eq!(v["remote_size"], SIZE.to_string());
-    assert_eq!(v["sha_local"], v["sha_back"], "the download differs from the upload");
-    // paramiko queued one READ per 32 KiB at once, far more than the server runs at a time.
-    assert_eq!(v["read_requests"], "1024");
-    let most: u32 = v["most_reads_outstanding"].parse().unwrap();
-    assert!(most >= 32, "prefetch kept only {most} reads outstanding");
-    let stored = std::fs::read(Path::new(&u.home_dir).join("sub-big.bin")).unwrap();
-    assert!(stored == std::fs::read(&src).unwrap(), "the stored file differs from the upload");
-    assert!(std::fs::read(&back).unwrap() == stored);
+    eprintln!("upload: {}", String::from_utf8_lossy(&o.stdout).replace('\n', " "));
+    // paramiko reads the replies to its pipelined WRITEs in request order, and drops the replies it
+    // reads while it waits for an earlier one: a server that answers out of order stalls it.
+    assert_eq!(
+        v["upload"],
+        "ok",
+        "paramiko's pipelined upload stalled; WRITE replies in request order: {} ({})",
+        v["write_replies_in_order"],
+        v.get("first_out_of_order").map_or("", String::as_str)
+    );
+    assert_eq!(v["write_replies"], (BIG / 32768).to_string());
+    let stored = Path::new(&u.home_dir).join("big.bin");
+    assert!(std::fs::read(&stored).unwrap() == std::fs::read(&src).unwrap(), "the stored file differs");
+    prefetched_download(&s, "up", &key_auth(&key), "big.bin", &src).await;
     s.stop().await;
 }
 
@@ -475,14 +566,8 @@ async fn paramiko_16_threads_share_one_sftp_session() {
     for i in 0..THREADS {
         random_file(&local.join(format!("t{i:02}.bin")), SIZE + i as u64);
     }
-    let o = paramiko(
-        &s,
-        "many",
-        &key_auth(&key),
-        "threads",
-        &[&local.display().to_string(), &THREADS.to_string()],
-    )
-    .await;
+    let o =
+        paramiko(&s, "many", &key_auth(&key), "threads", &[&local.display().to_string(), &THREADS.to_string()]).await;
     let v = values(&o);
     eprintln!("{}", String::from_utf8_lossy(&o.stdout));
     for i in 0..THREADS {
@@ -586,6 +671,7 @@ async fn paramiko_rename_stat_chmod_utime_truncate_and_links() {
 
     // Without symlink_mode, links are refused.
     let s = TestServer::start(|_| {}).await;
+    let key = keygen(s.dir.path(), "k");
     let mut u = s.user("ops");
     u.public_keys = vec![public_key(&key)];
     let u = s.add(u).await;
