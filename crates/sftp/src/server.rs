@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, OwnedRwLockReadGuard, OwnedSemaphorePermit, RwLock, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -352,7 +352,9 @@ async fn write_loop<W>(writer: W, mut rx: mpsc::Receiver<Ordered>, failed: &Noti
 where
     W: AsyncWrite + Unpin + Send,
 {
-    let mut out = BufWriter::with_capacity(WRITE_BUF, writer);
+    let mut out = writer;
+    // Allocated while replies flow, released when the queue is empty: idle sessions hold none.
+    let mut buf: Vec<u8> = Vec::new();
     let mut error = None;
     // Replies that finished before an earlier one, by place; at most `max_in_flight` of them.
     let mut held: BTreeMap<u64, Ordered> = BTreeMap::new();
@@ -367,16 +369,28 @@ where
         while let Some(ordered) = held.remove(&next) {
             next += 1;
             let (head, body) = ordered.reply.encode_parts();
-            r = out.write_all(&head).await;
-            if r.is_ok() && !body.is_empty() {
-                r = out.write_all(&body).await;
+            buf.extend_from_slice(&head);
+            if buf.len() + body.len() <= WRITE_BUF {
+                buf.extend_from_slice(&body);
+            } else {
+                r = out.write_all(&buf).await;
+                buf.clear();
+                if r.is_ok() && !body.is_empty() {
+                    r = out.write_all(&body).await;
+                }
             }
             if r.is_err() {
                 break;
             }
         }
         if r.is_ok() && rx.is_empty() {
-            r = out.flush().await;
+            if !buf.is_empty() {
+                r = out.write_all(&buf).await;
+            }
+            buf = Vec::new();
+            if r.is_ok() {
+                r = out.flush().await;
+            }
         }
         if let Err(e) = r {
             error = Some(e);
@@ -387,6 +401,7 @@ where
     match error {
         Some(e) => Err(e),
         None => {
+            out.write_all(&buf).await?;
             out.flush().await?;
             let _ = out.shutdown().await;
             Ok(())

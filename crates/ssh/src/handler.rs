@@ -125,7 +125,7 @@ impl ConnectionHandler {
             done: &self.done,
             passcode,
         };
-        match self.core.auth.login(req).await {
+        match Box::pin(self.core.auth.login(req)).await {
             Ok(LoginResult::Complete { user, .. }) => {
                 if let Err(e) = self.conn.set_user(&user.username) {
                     tracing::warn!(error = %e, "login refused by the connection registry");
@@ -390,7 +390,7 @@ impl russh::server::Handler for ConnectionHandler {
             }
         };
         let ctx = ConnCtx { id: self.conn.id().to_owned(), protocol: Protocol::Sftp, ip: self.peer.ip() };
-        let file_session = match Session::new(user, ctx, self.core.sessions.clone()).await {
+        let file_session = match Box::pin(Session::new(user, ctx, self.core.sessions.clone())).await {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open the user's storage, SFTP session refused");

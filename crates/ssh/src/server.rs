@@ -219,7 +219,7 @@ async fn serve_connection(
 ) {
     let started = Instant::now();
     if core.connection_hooks.has_post_connect()
-        && let Err(e) = core.connection_hooks.post_connect(&peer.ip().to_string(), "SSH").await
+        && let Err(e) = Box::pin(core.connection_hooks.post_connect(&peer.ip().to_string(), "SSH")).await
     {
         tracing::info!(ip = %peer.ip(), error = %e, "connection refused by the post-connect hook");
         return;
@@ -227,7 +227,7 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let handler = ConnectionHandler::new(core.clone(), settings, conn.clone(), peer);
     let closed = conn.closed();
-    let running = match russh::server::run_stream(config, stream, handler).await {
+    let running = match Box::pin(russh::server::run_stream(config, stream, handler)).await {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(ip = %peer.ip(), error = %e, "SSH handshake failed");
@@ -254,10 +254,13 @@ async fn serve_connection(
     tracing::info!(connection = conn.id(), ip = %peer.ip(), username = %username, "SSH connection closed");
     if core.connection_hooks.has_post_disconnect() {
         let elapsed = started.elapsed();
-        if let Err(e) = core
-            .connection_hooks
-            .post_disconnect(&peer.ip().to_string(), conn.protocol().as_str(), &username, elapsed)
-            .await
+        if let Err(e) = Box::pin(core.connection_hooks.post_disconnect(
+            &peer.ip().to_string(),
+            conn.protocol().as_str(),
+            &username,
+            elapsed,
+        ))
+        .await
         {
             tracing::warn!(error = %e, "post-disconnect hook failed");
         }

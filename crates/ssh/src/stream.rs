@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWriteExt, DuplexStream, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream, ReadBuf};
 use wharf_core::registry::Connection;
 
 /// Reads `input` (a channel's data) continuously into a pipe that holds up to `capacity` bytes, and
@@ -25,8 +25,30 @@ where
     tokio::spawn(async move {
         let mut input = input;
         // Ends with the channel's data (the pipe then ends too), or when the engine is gone.
-        if let Err(e) = tokio::io::copy(&mut input, &mut tx).await {
-            tracing::debug!(error = %e, "channel input ended");
+        let mut buf: Vec<u8> = Vec::new();
+        let mut want = 1024usize;
+        loop {
+            if buf.len() != want {
+                buf = vec![0u8; want];
+            }
+            let n = match input.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::debug!(error = %e, "channel input ended");
+                    break;
+                }
+            };
+            if tx.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+            want = if n == want {
+                (want * 2).min(64 * 1024)
+            } else if n < want / 4 {
+                1024
+            } else {
+                want
+            };
         }
         let _ = tx.shutdown().await;
     });
