@@ -133,10 +133,19 @@ fn prune_old(path: &Path, max_age: Duration) {
 /// Installs the global subscriber. Call once, early.
 pub fn init(opts: &LogOptions) -> Result<LogGuard> {
     // RUST_LOG, when set, refines the level per module (handy for debugging a dependency).
-    let filter = EnvFilter::builder()
+    let mut filter = EnvFilter::builder()
         .with_default_directive(opts.level.as_tracing().into())
         .with_env_var("WHARF_RUST_LOG")
         .from_env_lossy();
+    // russh logs every SSH packet at debug level: at Wharf's default level (debug) that is tens of
+    // thousands of lines per GiB transferred and a measurable share of the server's CPU. Unless
+    // WHARF_RUST_LOG says otherwise, it logs from info up.
+    if std::env::var_os("WHARF_RUST_LOG").is_none()
+        && opts.level.as_tracing() > tracing_subscriber::filter::LevelFilter::INFO
+        && let Ok(directive) = "russh=info".parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let mut guard = LogGuard::default();
     let json = |w: tracing_appender::non_blocking::NonBlocking| {
         let base = tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false).with_writer(w);
