@@ -8,7 +8,7 @@
 //! `/proc/self/clear_refs`) during one transfer, for a small and a large file: it must not grow
 //! with the file size.
 //!
-//! `--smoke` moves a few MiB only and checks the memory bound (used by `scripts/test`).
+//! `--smoke` moves 8 and 72 MiB and checks the memory bound (used by `scripts/test`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -148,7 +148,7 @@ fn mib_s(size: usize, secs: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
-    let (small, large) = if smoke { (8 << 20, 32 << 20) } else { (16 << 20, 512 << 20) };
+    let (small, large) = if smoke { (8 << 20, 72 << 20) } else { (16 << 20, 512 << 20) };
     let dir = tempfile::tempdir().unwrap();
     println!("transfer benchmark: {} KiB writes, files of {} and {} MiB", CHUNK / 1024, small >> 20, large >> 20);
     println!(
@@ -177,9 +177,10 @@ async fn main() {
         let growth = (up_large as i64 - up_small as i64).max(down_large as i64 - down_small as i64);
         worst_growth = worst_growth.max(growth);
     }
-    // The large file is 8x (smoke) or 32x the small one: a transfer whose memory followed the file
-    // size would grow by several MiB here.
-    let limit_kib = 4 * 1024;
+    // The large file is 64 MiB (smoke) or 496 MiB bigger than the small one: a transfer whose memory
+    // followed the file size would grow by that much. The limit leaves room for what the allocator
+    // keeps between transfers and for object-store buffers (a 5 MiB part, the read-ahead window).
+    let limit_kib = 16 * 1024;
     println!("largest growth of peak RSS from the small to the large file: {worst_growth} KiB (limit {limit_kib} KiB)");
     if worst_growth > limit_kib {
         eprintln!("memory per transfer grows with the file size");
